@@ -1,0 +1,3 @@
+"""aplusctl: Amazon A+ Content as code."""
+
+__version__ = "0.1.0"
