@@ -1,0 +1,1 @@
+"""Desired state: the content files, loaded, expanded to the SP-API shape and checked."""

@@ -1,0 +1,1 @@
+"""Refresh live state, compute plans, apply them, and keep aplus.lock."""

@@ -1,0 +1,1 @@
+"""Views: turn plans, apply results and diagnostics into text, markdown, JSON or annotations."""
