@@ -672,3 +672,50 @@ def test_image_led_module_for(size: tuple[int, int], module_type: str) -> None:
 def test_image_led_module_rejects_empty_image() -> None:
     with pytest.raises(ValueError, match="image size must be positive, got 0x300"):
         image_led_module_for(0, 300)
+
+
+def test_text_overruns_reports_exact_limit_plus_one() -> None:
+    overlay = sample("STANDARD_IMAGE_TEXT_OVERLAY")
+    put(overlay, ("standardImageTextOverlay", "block", "headline", "value"), "h" * 70)
+    put(overlay, ("standardImageTextOverlay", "block", "body"),
+        {"textList": [{"value": "a" * 150}, {"value": "b" * 150}]})
+    assert limits.text_overruns(overlay) == []
+    put(overlay, ("standardImageTextOverlay", "block", "headline", "value"), "h" * 71)
+    put(overlay, ("standardImageTextOverlay", "block", "body", "textList", 1, "value"), "b" * 151)
+    assert limits.text_overruns(overlay) == [
+        (("standardImageTextOverlay", "block", "headline"), 70, 71),
+        (("standardImageTextOverlay", "block", "body"), 300, 301),
+    ]
+
+
+def test_text_overruns_bullets_and_plain_strings() -> None:
+    highlights = sample("STANDARD_SINGLE_IMAGE_HIGHLIGHTS")
+    put(highlights, ("standardSingleImageHighlights", "bulletedListBlock", "block", "textList", 2,
+                     "text", "value"), "x" * 101)
+    table = sample("STANDARD_COMPARISON_TABLE")
+    put(table, ("standardComparisonTable", "metricRowLabels", 1, "value"), "l" * 101)
+    assert limits.text_overruns(highlights) == [
+        (("standardSingleImageHighlights", "bulletedListBlock", "block", "textList", 2, "text"), 100, 101)
+    ]
+    assert limits.text_overruns(table) == [
+        (("standardComparisonTable", "metricRowLabels", 1, "value"), 100, 101)
+    ]
+    assert limits.text_overruns({"contentModuleType": "NOPE"}) == []
+
+
+def test_image_minimums_lists_every_image_with_its_size() -> None:
+    sidebar = sample("STANDARD_IMAGE_SIDEBAR")
+    assert [(path, size) for path, size, _ in limits.image_minimums(sidebar)] == [
+        (("standardImageSidebar", "imageCaptionBlock", "image"), (300, 400)),
+        (("standardImageSidebar", "sidebarImageTextBlock", "image"), (300, 175)),
+    ]
+    _, _, node = limits.image_minimums(sample("STANDARD_COMPANY_LOGO"))[0]
+    assert node["altText"] == "Northpeak logo"
+    assert limits.image_minimums(sample("STANDARD_TEXT")) == []
+
+
+def test_text_length_counts_characters() -> None:
+    assert limits.text_length("Größe") == 5
+    assert limits.text_length({"value": "abc", "decoratorSet": []}) == 3
+    assert limits.text_length({"textList": [{"value": "ab"}, {"value": "cde"}]}) == 5
+    assert limits.text_length(None) == 0

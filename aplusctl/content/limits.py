@@ -13,7 +13,7 @@ In the tables below ``"*"`` stands for any list index.
 from __future__ import annotations
 
 import math
-from typing import Final
+from typing import Any, Final, Iterator
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -199,6 +199,61 @@ def image_paths(module_type: str) -> tuple[tuple[Path, tuple[int, int]], ...]:
 def text_limits(module_type: str) -> tuple[tuple[Path, int], ...]:
     """Every stricter text limit of a module type, as (path pattern, max characters)."""
     return _TEXT.get(module_type, ())
+
+
+def text_length(node: Any) -> int:
+    """Characters a limit counts: a TextComponent's value, a paragraph's values summed, a string."""
+    if isinstance(node, str):
+        return len(node)
+    if isinstance(node, dict):
+        if isinstance(node.get("value"), str):
+            return len(node["value"])
+        text_list = node.get("textList")
+        if isinstance(text_list, list):
+            return sum(len(t["value"]) for t in text_list if isinstance(t, dict)
+                       and isinstance(t.get("value"), str))
+    return 0
+
+
+def _walk(node: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, (*path, index))
+
+
+def text_overruns(module: dict[str, Any]) -> list[tuple[Path, int, int]]:
+    """(path, limit, length) of every field in an API-shaped module longer than its §6 limit.
+
+    Paths start at the body key, e.g. ``("standardText", "body")``; a module whose type or body
+    is malformed yields nothing (the models report that).
+    """
+    module_type = module.get("contentModuleType")
+    body_key = MODULE_BODY_KEY.get(module_type) if isinstance(module_type, str) else None
+    if body_key is None or body_key not in module:
+        return []
+    found: list[tuple[Path, int, int]] = []
+    for path, node in _walk(module[body_key], (body_key,)):
+        limit = text_limit(module_type, path)
+        if limit is not None and (length := text_length(node)) > limit:
+            found.append((path, limit, length))
+    return found
+
+
+def image_minimums(module: dict[str, Any]) -> list[tuple[Path, tuple[int, int], Any]]:
+    """(path, minimum (w, h), ImageComponent node) for every image present in a module."""
+    module_type = module.get("contentModuleType")
+    body_key = MODULE_BODY_KEY.get(module_type) if isinstance(module_type, str) else None
+    if body_key is None or body_key not in module:
+        return []
+    return [
+        (path, size, node)
+        for path, node in _walk(module[body_key], (body_key,))
+        if isinstance(node, dict) and (size := min_image_size(module_type, path)) is not None
+    ]
 
 
 # --- which single-image module shows a generated image best -----------------------------------
