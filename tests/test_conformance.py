@@ -89,3 +89,22 @@ def test_missing_reference_skips_with_reason(monkeypatch: pytest.MonkeyPatch) ->
     assert str(skipped.value) == (
         "../shared/reference not present: /nonexistent/aplusContent.json is missing"
     )
+
+
+def test_every_example_document_conforms() -> None:
+    """Each (document, marketplace) of examples/content, as it would be sent, obeys the model."""
+    loader = pytest.importorskip("aplusctl.content.loader")
+    from aplusctl.config import load_config
+
+    root = Path(__file__).resolve().parents[1] / "examples/content"
+    if not (root / "aplusctl.yaml").is_file():
+        pytest.skip(f"no example repo yet: {root / 'aplusctl.yaml'} is missing")
+    result = loader.load_repo(root, load_config(root))
+    assert result.documents, "examples/content declares no document"
+    problems = {
+        f"{doc.path} [{marketplace}]": errors
+        for doc in result.documents
+        for marketplace in doc.marketplaces
+        if (errors := conformance_errors(doc.body(marketplace, lambda path: None), strict=True))
+    }
+    assert problems == {}

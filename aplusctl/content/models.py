@@ -13,9 +13,10 @@ breaks the stated limits (long names and alt text, empty details).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Iterable
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
