@@ -64,3 +64,4 @@ def main(ctx: click.Context, root: Path, no_color: bool, verbose: int) -> None:
 
 # Each command module adds itself to `main` here (one line each).
 from aplusctl.cli import validate  # noqa: E402,F401
+from aplusctl.cli import fmt  # noqa: E402,F401
