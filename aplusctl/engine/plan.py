@@ -190,3 +190,511 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.uploads) or self.credits > 0 or any(c.changed for c in self.changes)
+
+
+# --- the planner ------------------------------------------------------------------------------
+
+import fnmatch  # noqa: E402
+from collections.abc import Callable, Iterable, Mapping, Sequence  # noqa: E402
+from typing import Protocol  # noqa: E402
+
+from aplusctl.engine.live import LiveDocument, LiveState  # noqa: E402
+from aplusctl.engine.lock import Lock  # noqa: E402
+from aplusctl.engine.normalize import (  # noqa: E402
+    asins_hash,
+    image_ids,
+    normalize_document,
+    normalized_hash,
+    stanza_hash,
+)
+from aplusctl.marketplaces import by_id  # noqa: E402
+
+LOCAL = "local:"
+_FALLBACK_CREDITS = {"A+ Basic": 20, "A+ Premium": 20, "A+ Premium Mobile": 30}
+
+
+class DesiredLike(Protocol):
+    """What the planner reads of `aplusctl.content.loader.DesiredDocument`."""
+
+    name: str
+    path: str
+    marketplaces: Sequence[str]
+    asins: Sequence[str]
+    previous_names: Sequence[str]
+    content_reference_key: Any
+    submit: bool
+    suspended: bool
+    generate: Any
+    images: Mapping[str, Any]
+
+    def body(
+        self, marketplace_id: str, resolve: Callable[[str], str | None]
+    ) -> dict[str, Any]: ...
+
+
+def address_of(marketplace_id: str, name: str) -> str:
+    try:
+        country = by_id(marketplace_id).country
+    except KeyError:
+        country = marketplace_id
+    return f"{country}/{name}"
+
+
+def selected(name: str, address: str, path: str, targets: Sequence[str], excludes: Sequence[str]) -> bool:
+    """--target/--exclude: shell globs matched against the name, the address or the file path."""
+
+    def hit(patterns: Sequence[str]) -> bool:
+        return any(
+            fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(address, p)
+            or fnmatch.fnmatchcase(path, p)
+            for p in patterns
+        )
+
+    return (not targets or hit(targets)) and not hit(excludes)
+
+
+def make_plan(
+    desired: Sequence[DesiredLike],
+    live: LiveState,
+    lock: Lock,
+    config: Any = None,
+    *,
+    targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    target: str = "",
+) -> Plan:
+    """Pure: what apply would do to make `live` match `desired`, given what `lock` remembers."""
+    from aplusctl.engine.fingerprint import compute_fingerprint
+
+    prune = bool(getattr(config, "prune", False))
+    index = _LiveIndex(live)
+    changes: list[ResourceChange] = []
+    errors: list[PlanError] = []
+    claimed: set[tuple[str, str]] = set()
+    in_scope: list[tuple[DesiredLike, str, LiveDocument | None, str | None]] = []
+
+    for doc in desired:
+        for mid in doc.marketplaces:
+            if mid not in index.marketplaces:
+                continue
+            found, previous, error = _identify(doc, mid, index, lock)
+            address = address_of(mid, doc.name)
+            if found is not None:
+                claimed.add((mid, found.content_reference_key))
+            if error:
+                for d in index.named(mid, doc.name):
+                    claimed.add((mid, d.content_reference_key))
+            if not selected(doc.name, address, doc.path, targets, excludes):
+                continue
+            if error:
+                errors.append(PlanError(address, error))
+                continue
+            in_scope.append((doc, mid, found, previous))
+
+    for doc, mid, found, previous in in_scope:
+        changes.append(_plan_one(doc, mid, found, previous, live, index, lock))
+
+    unmanaged: list[UnmanagedDocument] = []
+    for mid in index.marketplaces:
+        managed = lock.managed_keys(mid)
+        for d in index.documents(mid):
+            if (mid, d.content_reference_key) in claimed:
+                continue
+            address = address_of(mid, d.name)
+            if prune and d.content_reference_key in managed:
+                if selected(d.name, address, "", targets, excludes):
+                    changes.append(_plan_prune(d, live))
+                continue
+            if not targets:
+                unmanaged.append(
+                    UnmanagedDocument(address, mid, d.name, d.content_reference_key, d.status)
+                )
+
+    uploads: dict[tuple[str, str], ImageUpload] = {}
+    generations: dict[str, int] = {}
+    for change in changes:
+        for up in change.uploads:
+            uploads.setdefault((up.sha256, up.marketplace_id), up)
+        if change.generation is not None and change.generation.needed:
+            generations[change.generation.stanza_hash] = change.generation.credits
+
+    changes.sort(key=lambda c: (c.address.lower(), c.address))
+    return Plan(
+        changes=tuple(changes),
+        target=target,
+        unmanaged=tuple(sorted(unmanaged, key=lambda u: u.address)),
+        errors=tuple(sorted(errors, key=lambda e: e.address)),
+        uploads=tuple(sorted(uploads.values(), key=lambda u: (u.marketplace_id, u.path))),
+        credits=sum(generations.values()),
+        fingerprint=compute_fingerprint(desired, live, [(c.marketplace_id, c) for c in changes]),
+    )
+
+
+class _LiveIndex:
+    """Live documents by marketplace, name and key (the planner looks them up a lot)."""
+
+    def __init__(self, live: LiveState) -> None:
+        self.marketplaces = set(live.marketplace_ids)
+        self._docs: dict[str, list[LiveDocument]] = {}
+        self._by_name: dict[tuple[str, str], list[LiveDocument]] = {}
+        self._by_key: dict[tuple[str, str], LiveDocument] = {}
+        for d in live.documents:
+            self._docs.setdefault(d.marketplace_id, []).append(d)
+            self._by_name.setdefault((d.marketplace_id, d.name), []).append(d)
+            self._by_key[(d.marketplace_id, d.content_reference_key)] = d
+
+    def documents(self, mid: str) -> list[LiveDocument]:
+        return self._docs.get(mid, [])
+
+    def named(self, mid: str, name: str) -> list[LiveDocument]:
+        return self._by_name.get((mid, name), [])
+
+    def keyed(self, mid: str, key: str) -> LiveDocument | None:
+        return self._by_key.get((mid, key))
+
+    def name_of(self, mid: str, key: str) -> str | None:
+        d = self._by_key.get((mid, key))
+        return d.name if d else None
+
+
+def pinned_key(doc: DesiredLike, mid: str) -> str | None:
+    """The file's content_reference_key for this marketplace (a string, or a per-marketplace map)."""
+    key = doc.content_reference_key
+    if isinstance(key, Mapping):
+        value = key.get(mid) or key.get(address_of(mid, "").rstrip("/"))
+        return str(value) if value else None
+    return str(key) if key else None
+
+
+def _identify(
+    doc: DesiredLike, mid: str, index: _LiveIndex, lock: Lock
+) -> tuple[LiveDocument | None, str | None, str | None]:
+    """(live document, previous name if this is a rename, error) for one file in one marketplace.
+
+    Identity is explicit: a pinned key, then the name, then a `previous_names` entry, then the
+    key aplus.lock recorded for this name (the document was renamed live). Never guessed.
+    """
+    country = address_of(mid, "").rstrip("/")
+    key = pinned_key(doc, mid)
+    if key:
+        found = index.keyed(mid, key)
+        if found is None:
+            return None, None, (
+                f"content_reference_key {key} is pinned in {doc.path} but no such document "
+                f"is live in {country}"
+            )
+        return found, (found.name if found.name != doc.name else None), None
+    named = index.named(mid, doc.name)
+    if len(named) > 1:
+        keys = ", ".join(sorted(d.content_reference_key for d in named))
+        return None, None, (
+            f"{len(named)} live documents are named '{doc.name}' in {country} ({keys}); "
+            f"pin one with content_reference_key in {doc.path}"
+        )
+    if named:
+        return named[0], None, None
+    for old in doc.previous_names:
+        olds = index.named(mid, old)
+        if len(olds) > 1:
+            keys = ", ".join(sorted(d.content_reference_key for d in olds))
+            return None, None, (
+                f"{len(olds)} live documents carry the previous name '{old}' in {country} "
+                f"({keys}); pin one with content_reference_key in {doc.path}"
+            )
+        if olds:
+            return olds[0], old, None
+    entry = lock.document(mid, doc.name)
+    if entry and entry.get("content_reference_key"):
+        found = index.keyed(mid, entry["content_reference_key"])
+        if found is not None:
+            return found, found.name, None
+    return None, None, None
+
+
+def _credits(types: Iterable[str]) -> int:
+    try:
+        from aplusctl.pixii import credit_cost  # type: ignore[attr-defined]
+
+        return int(credit_cost(tuple(types)))
+    except (ImportError, AttributeError, KeyError, ValueError, TypeError):
+        return sum(_FALLBACK_CREDITS.get(t, 0) for t in types)
+
+
+def _generation(doc: DesiredLike, lock: Lock) -> Generation | None:
+    stanza = doc.generate
+    if stanza is None:
+        return None
+    h = stanza_hash(stanza)
+    types = getattr(stanza, "types", None)
+    if types is None and isinstance(stanza, Mapping):
+        types = stanza.get("types")
+    types = tuple(types or ("A+ Basic",))
+    needed = h not in lock.generations
+    return Generation(
+        stanza_hash=h,
+        types=types,
+        credits=_credits(types),
+        needed=needed,
+        note="modules known after generation" if needed else "generated earlier (aplus.lock)",
+    )
+
+
+def _image_namer(lock: Lock, mid: str, doc: DesiredLike | None) -> Callable[[str], str]:
+    names: dict[str, str] = {}
+    for per_market in lock.uploads.values():
+        entry = per_market.get(mid)
+        if entry and entry.get("path"):
+            names[entry["upload_destination_id"]] = entry["path"]
+
+    def name(udi: str) -> str:
+        if udi.startswith(LOCAL):
+            return udi[len(LOCAL):]
+        return names.get(udi, udi)
+
+    return name
+
+
+def _plan_one(
+    doc: DesiredLike,
+    mid: str,
+    found: LiveDocument | None,
+    previous: str | None,
+    live: LiveState,
+    index: _LiveIndex,
+    lock: Lock,
+) -> ResourceChange:
+    from aplusctl.engine.diff import diff_documents
+
+    address = address_of(mid, doc.name)
+    country = address.split("/", 1)[0]
+    generation = _generation(doc, lock)
+    pending_generation = generation is not None and generation.needed
+
+    # desired body, images resolved through the lock where it knows an upload in this marketplace
+    uploads: list[ImageUpload] = []
+    after: dict[str, Any] | None = None
+    new_images: set[str] = set()
+    if not pending_generation:
+        def resolve(path: str) -> str | None:
+            image = doc.images.get(path)
+            return lock.upload_for(image.sha256, mid) if image is not None else None
+
+        after = normalize_document(doc.body(mid, resolve))
+        seen: set[str] = set()
+        for udi in image_ids(after):
+            if udi.startswith(LOCAL) and udi not in seen:
+                seen.add(udi)
+                new_images.add(udi)
+                path = udi[len(LOCAL):]
+                image = doc.images.get(path)
+                uploads.append(ImageUpload(
+                    path=path,
+                    sha256=getattr(image, "sha256", ""),
+                    marketplace_id=mid,
+                    size=getattr(image, "size", 0),
+                    mime=getattr(image, "mime", ""),
+                ))
+
+    before = normalize_document(found.document) if found and found.document else None
+    key = found.content_reference_key if found else None
+    desired_asins = tuple(sorted(set(doc.asins)))
+    live_asins = tuple(sorted(set(found.asins or ()))) if found else ()
+    added = tuple(a for a in desired_asins if a not in set(live_asins))
+    removed = tuple(a for a in live_asins if a not in set(desired_asins))
+    status = found.status if found else None
+
+    namer = _image_namer(lock, mid, doc)
+    d = diff_documents(before, after, namer, frozenset(new_images)) if after is not None else None
+    warnings: list[PlanWarning] = []
+    reasons: list[str] = []
+    actions: list[Action] = []
+    rejection = found.rejection_reasons if found else ()
+
+    if doc.suspended:
+        visible = found is not None and _visible(found, live, doc.asins)
+        if visible:
+            actions.append("suspend")
+            reasons.append("the file says status: suspended")
+        elif found is None:
+            reasons.append(f"status: suspended, and not live in {country}")
+        else:
+            reasons.append("status: suspended, and no ASIN shows it")
+        return ResourceChange(
+            address=address, marketplace_id=mid, name=doc.name, path=doc.path,
+            actions=tuple(actions) or ("no-op",), reason="; ".join(reasons),
+            content_reference_key=key, live_status=status, before=before, after=after,
+            asins_before=live_asins, asins_after=desired_asins, submit=False,
+            rejection_reasons=rejection,
+        )
+
+    if found is None:
+        actions.append("create")
+        reasons.append(f"not live in {country} yet")
+        if desired_asins:
+            actions.append("relate")
+        if doc.submit:
+            actions.append("submit")
+    else:
+        content_changed = pending_generation or (after is not None and before != after)
+        if found.document is None:
+            content_changed = True  # could not be read back: writing it is the safe choice
+        if content_changed:
+            actions.append("update")
+            if previous is not None:
+                reasons.append(f"renamed from '{previous}'")
+            elif pending_generation:
+                reasons.append("content will be generated")
+            else:
+                reasons.append("content differs")
+        if added or removed:
+            actions.append("relate")
+            reasons.append(f"ASIN set changes (+{len(added)} -{len(removed)})")
+        if doc.submit and (
+            "update" in actions or status in ("DRAFT", "REJECTED")
+        ):
+            actions.append("submit")
+            if "update" not in actions:
+                reasons.append(
+                    f"status {status}: "
+                    + ("not submitted for approval yet" if status == "DRAFT" else "rejected, resubmit it")
+                )
+        if status == "SUBMITTED" and "submit" in actions:
+            warnings.append(PlanWarning(
+                "resubmit-in-review",
+                "still in review (SUBMITTED): this update resubmits it and restarts review",
+            ))
+        if status == "REJECTED":
+            why = "; ".join(rejection) if rejection else "no reasons given by the API"
+            warnings.append(PlanWarning("rejected", f"rejected in review: {why}"))
+        for asin in removed:
+            warnings.append(PlanWarning(
+                "asin-removed", f"{asin} is removed from the ASIN set and loses this content",
+            ))
+    for asin in desired_asins:
+        for record in live.records_for(mid, asin):
+            if key is not None and record.content_reference_key == key:
+                continue
+            other = index.name_of(mid, record.content_reference_key) or record.content_reference_key
+            warnings.append(PlanWarning(
+                "asin-owned-elsewhere",
+                f"{asin} shows '{other}' now; applying replaces it with this document",
+            ))
+            break
+
+    drift, drift_note = "none", ""
+    if found is not None and after is not None and before is not None:
+        entry = lock.document(mid, doc.name) or (
+            lock.document(mid, previous) if previous else None
+        )
+        drift, drift_note = _drift(entry, after, before, desired_asins, live_asins)
+        if drift == "live":
+            reasons = [drift_note] + [r for r in reasons if r != "content differs"]
+            warnings.append(PlanWarning("live-edit-overwritten", drift_note))
+        elif drift == "conflict":
+            reasons = [drift_note] + [r for r in reasons if r != "content differs"]
+            warnings.append(PlanWarning("live-edit-overwritten", drift_note))
+        elif drift == "local" and "content differs" in reasons:
+            reasons[reasons.index("content differs")] = "content changed in the files"
+
+    if not actions:
+        actions.append("no-op")
+        reasons.append("live content matches the files")
+    return ResourceChange(
+        address=address,
+        marketplace_id=mid,
+        name=doc.name,
+        path=doc.path,
+        actions=tuple(actions),
+        reason="; ".join(reasons),
+        content_reference_key=key,
+        previous_name=previous,
+        live_status=status,
+        before=before,
+        after=after,
+        diff=d.changes if d else (),
+        unchanged_fields=d.unchanged if d else 0,
+        asins_before=live_asins,
+        asins_after=desired_asins,
+        asins_added=added,
+        asins_removed=removed,
+        uploads=tuple(uploads),
+        warnings=tuple(warnings),
+        rejection_reasons=rejection,
+        drift=drift,  # type: ignore[arg-type]
+        drift_note=drift_note,
+        generation=generation,
+        submit=bool(doc.submit),
+    )
+
+
+def _drift(
+    entry: Mapping[str, Any] | None,
+    after: dict[str, Any],
+    before: dict[str, Any],
+    desired_asins: tuple[str, ...],
+    live_asins: tuple[str, ...],
+) -> tuple[str, str]:
+    """Compare what apply last sent (aplus.lock) with the files and with live."""
+    if not entry or not entry.get("applied_hash"):
+        return "none", ""
+    applied = entry["applied_hash"]
+    local_what: list[str] = []
+    live_what: list[str] = []
+    if normalized_hash(after) != applied:
+        local_what.append("content")
+    if normalized_hash(before) != applied:
+        live_what.append("content")
+    applied_asins = entry.get("asins_hash")
+    if applied_asins:
+        if asins_hash(desired_asins) != applied_asins:
+            local_what.append("ASINs")
+        if asins_hash(live_asins) != applied_asins:
+            live_what.append("ASINs")
+    if local_what and live_what:
+        if after == before and desired_asins == live_asins:
+            return "none", "the files and live agree again"
+        return "conflict", (
+            f"conflict: {' and '.join(local_what)} changed in the files and "
+            f"{' and '.join(live_what)} changed live since the last apply; "
+            "apply overwrites the live edit with the files' version"
+        )
+    if live_what:
+        return "live", (
+            f"{' and '.join(live_what)} changed live (e.g. in Seller Central) since the last "
+            "apply; apply puts the files' version back"
+        )
+    if local_what:
+        return "local", f"{' and '.join(local_what)} changed in the files since the last apply"
+    return "none", ""
+
+
+def _visible(doc: LiveDocument, live: LiveState, asins: Iterable[str]) -> bool:
+    """Whether any ASIN shows this document now (publish records), or it is in review."""
+    if doc.status == "SUBMITTED":
+        return True
+    for asin in set(asins) | set(doc.asins or ()):
+        for record in live.records_for(doc.marketplace_id, asin):
+            if record.content_reference_key == doc.content_reference_key:
+                return True
+    return False
+
+
+def _plan_prune(doc: LiveDocument, live: LiveState) -> ResourceChange:
+    """A document apply once managed that no file declares, in a repo that prunes."""
+    visible = _visible(doc, live, ())
+    return ResourceChange(
+        address=address_of(doc.marketplace_id, doc.name),
+        marketplace_id=doc.marketplace_id,
+        name=doc.name,
+        path="",
+        actions=("suspend",) if visible else ("no-op",),
+        reason=(
+            "no file declares it any more and aplusctl.yaml prunes documents aplus.lock "
+            "records as managed" + ("" if visible else "; already not shown on any ASIN")
+        ),
+        content_reference_key=doc.content_reference_key,
+        live_status=doc.status,
+        before=normalize_document(doc.document) if doc.document else None,
+        asins_before=tuple(sorted(doc.asins or ())),
+        submit=False,
+    )
