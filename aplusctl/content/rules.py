@@ -1,0 +1,245 @@
+"""Lint rules: what Amazon would refuse that the wire model alone does not say.
+
+A rule is a function `(DesiredDocument, RuleContext) -> Iterable[Diagnostic]`, registered by name
+with `@rule("name")`. The loader runs every registered rule on every document as it is loaded,
+while the file's positions are at hand; `ctx.diag(path, message)` turns a field path (API shape,
+`("modules", 2, "standardText", "headline")`) into a Diagnostic at the YAML node the user wrote.
+Rules that compare documents (duplicate names) keep their state in `ctx.shared`, which lives for
+one run. A moderation linter plugs in the same way: import its module and decorate its functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aplusctl import marketplaces as mp
+from aplusctl.config import RepoConfig
+from aplusctl.content import limits
+from aplusctl.content.diagnostics import Diagnostic
+from aplusctl.content.expand import LOCAL_PREFIX, did_you_mean
+from aplusctl.content.file_model import ASIN_PATTERN
+from aplusctl.content.yamlpos import FieldPath, format_path
+
+if TYPE_CHECKING:
+    from aplusctl.content.loader import DesiredDocument
+
+LOCALE_RE = re.compile(r"^[a-z]{2,}-[A-Z0-9]{2,}$")
+ASIN_RE = re.compile(ASIN_PATTERN)
+
+
+@dataclass
+class RuleContext:
+    """What a rule may know besides the document: the repo config, the file as written, positions."""
+
+    config: RepoConfig
+    path: str                      # repo-relative path of the file
+    raw: dict[str, Any]            # the file's top-level mapping as written (before defaults)
+    shared: dict[str, Any]         # state shared by all documents of one run
+    locate: Callable[[FieldPath], tuple[FieldPath, int, int]]  # document path → file path, line, col
+    locate_file: Callable[[FieldPath], tuple[int, int]]  # a path in the file as written → line, col
+
+    def diag(self, path: FieldPath, message: str, severity: str = "error") -> Diagnostic:
+        src, line, col = self.locate(path)
+        return Diagnostic(self.path, line, col, format_path(src), message, severity)  # type: ignore[arg-type]
+
+
+Rule = Callable[["DesiredDocument", RuleContext], Iterable[Diagnostic]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    """Register a rule; a later registration under the same name replaces it."""
+
+    def register(func: Rule) -> Rule:
+        RULES[name] = func
+        return func
+
+    return register
+
+
+def run_rules(doc: "DesiredDocument", ctx: RuleContext, only: Iterable[str] | None = None) -> list[Diagnostic]:
+    names = list(RULES) if only is None else list(only)
+    return [d for name in names for d in RULES[name](doc, ctx)]
+
+
+# --- document fields ---------------------------------------------------------------------------
+
+
+def _duplicates(items: list[Any]) -> Iterator[int]:
+    seen: set[Any] = set()
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            if item in seen:
+                yield index
+            seen.add(item)
+
+
+@rule("known-marketplaces")
+def known_marketplaces(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    codes = ctx.raw.get("marketplaces")
+    if not isinstance(codes, list):
+        return
+    known = [m.country for m in mp.MARKETPLACES]
+    for index, code in enumerate(codes):
+        if not isinstance(code, str):
+            continue
+        found = mp.lookup(code)
+        if found is None:
+            yield ctx.diag(("marketplaces", index), f"unknown marketplace {code!r}{did_you_mean(code.upper(), known)}")
+        elif ctx.config.region and found.region != ctx.config.region:
+            yield ctx.diag(
+                ("marketplaces", index),
+                f"{code} is in region {found.region}, but aplusctl.yaml sets region {ctx.config.region}",
+            )
+    ids = [(mp.lookup(c).marketplace_id if isinstance(c, str) and mp.lookup(c) else c) for c in codes]  # type: ignore[union-attr]
+    for index in _duplicates(ids):
+        yield ctx.diag(("marketplaces", index), f"marketplace {codes[index]!r} is listed twice")
+
+
+@rule("locale")
+def locale_pattern(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    locale = ctx.raw.get("locale")
+    if isinstance(locale, str) and not LOCALE_RE.match(locale):
+        hint = ""
+        fixed = locale.replace("_", "-")
+        if "-" in fixed:
+            lang, _, region = fixed.partition("-")
+            fixed = f"{lang.lower()}-{region.upper()}"
+            if LOCALE_RE.match(fixed):
+                hint = f" (did you mean {fixed!r}?)"
+        yield ctx.diag(("locale",), f"{locale!r} is not a locale like en-US or de-DE{hint}")
+
+
+@rule("asins")
+def asin_form(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    asins = ctx.raw.get("asins")
+    if not isinstance(asins, list):
+        return
+    for index, asin in enumerate(asins):
+        if isinstance(asin, str) and not ASIN_RE.match(asin):
+            yield ctx.diag(("asins", index), f"{asin!r} is not an ASIN (10 capital letters or digits)")
+    for index in _duplicates(asins):
+        yield ctx.diag(("asins", index), f"ASIN {asins[index]!r} is listed twice")
+
+
+@rule("duplicate-names")
+def duplicate_names(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    """Names are identity within a marketplace, so two files may not claim one."""
+    if not doc.name:
+        return
+    seen: dict[tuple[str, str], tuple[str, int, int]] = ctx.shared.setdefault("names", {})
+    reported: set[tuple[str, str, str]] = ctx.shared.setdefault("names-reported", set())
+    claims = [(doc.name, ("name",))] + [(n, ("previous_names", i)) for i, n in enumerate(doc.previous_names)]
+    for marketplace_id in doc.marketplaces:
+        country = mp.by_id(marketplace_id).country
+        for name, where in claims:
+            key = (marketplace_id, name)
+            _, here_line, here_col = ctx.locate(where)
+            first = seen.get(key)
+            if first is None:
+                seen[key] = (ctx.path, here_line, here_col)
+                continue
+            if first[0] == ctx.path and where != ("name",):
+                continue  # a file may list its own old name; nothing to compare
+            other_path, other_line, other_col = first
+            yield ctx.diag(
+                where, f"document name {name!r} is used twice in {country}: also in {other_path}:{other_line}"
+            )
+            if (other_path, name, marketplace_id) not in reported:
+                reported.add((other_path, name, marketplace_id))
+                yield Diagnostic(
+                    other_path, other_line, other_col, "name",
+                    f"document name {name!r} is used twice in {country}: also in {ctx.path}:{here_line}",
+                )
+
+
+# --- modules -------------------------------------------------------------------------------------
+
+
+@rule("module-count")
+def module_count(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    modules = ctx.raw.get("modules")
+    if not isinstance(modules, list):
+        return
+    most = limits.MAX_MODULES[ctx.config.account_type]
+    if len(modules) > most:
+        yield Diagnostic(
+            ctx.path, *ctx.locate_file(("modules", most)), f"modules[{most}]",
+            f"too many modules: {len(modules)} given, a {ctx.config.account_type} document holds at most {most}",
+        )
+
+
+def resolve(node: Any, pattern: tuple[Any, ...], at: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
+    """Every (path, node) under `node` that a limits-table pattern ("*" = any index) names."""
+    if not pattern:
+        yield at, node
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for index, child in enumerate(node):
+                yield from resolve(child, rest, at + (index,))
+    elif isinstance(node, dict) and head in node:
+        yield from resolve(node[head], rest, at + (head,))
+
+
+def text_length(node: Any) -> int | None:
+    """Characters shown: a TextComponent's value, a paragraph's total, or a plain string."""
+    if isinstance(node, str):
+        return len(node)
+    if isinstance(node, dict):
+        if isinstance(node.get("value"), str):
+            return len(node["value"])
+        if isinstance(node.get("textList"), list):
+            return sum(len(t.get("value", "")) for t in node["textList"] if isinstance(t, dict))
+    return None
+
+
+def _bodies(doc: "DesiredDocument") -> Iterator[tuple[int, str, str, Any]]:
+    for index, module in enumerate(doc.modules):
+        module_type = module.get("contentModuleType")
+        key = limits.MODULE_BODY_KEY.get(module_type or "")
+        if key and key in module:
+            yield index, module_type, key, module[key]
+
+
+@rule("text-limits")
+def text_limits(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    for index, module_type, key, body in _bodies(doc):
+        for pattern, most in limits.text_limits(module_type):
+            for path, node in resolve(body, pattern):
+                length = text_length(node)
+                if length is not None and length > most:
+                    yield ctx.diag(
+                        ("modules", index, key) + path,
+                        f"is {length} characters; {module_type} allows at most {most} here",
+                    )
+
+
+def _crop_size(image: dict[str, Any]) -> tuple[int, int] | None:
+    try:
+        size = image["imageCropSpecification"]["size"]
+        return int(size["width"]["value"]), int(size["height"]["value"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@rule("image-sizes")
+def image_sizes(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    for index, module_type, key, body in _bodies(doc):
+        for pattern, (min_w, min_h) in limits.image_paths(module_type):
+            for path, image in resolve(body, pattern):
+                if not isinstance(image, dict):
+                    continue
+                where = ("modules", index, key) + path
+                ref = image.get("uploadDestinationId", "")
+                local = doc.images.get(ref[len(LOCAL_PREFIX):]) if ref.startswith(LOCAL_PREFIX) else None
+                crop = _crop_size(image)
+                need = f"{module_type} needs at least {min_w}x{min_h} px here"
+                if local is not None and (local.width < min_w or local.height < min_h):
+                    yield ctx.diag(where, f"image {local.path} is {local.width}x{local.height} px; {need}")
+                elif crop is not None and (crop[0] < min_w or crop[1] < min_h):
+                    yield ctx.diag(where + ("imageCropSpecification",), f"crop is {crop[0]}x{crop[1]} px; {need}")

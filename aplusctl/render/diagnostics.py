@@ -1,0 +1,41 @@
+"""Diagnostics as text for people and JSON for machines; `validate` picks one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from aplusctl.content.diagnostics import Diagnostic
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(diagnostics: Sequence[Diagnostic], documents: int) -> str:
+    """`2 errors in 1 file` or `All 4 documents are valid.`"""
+    errors = [d for d in diagnostics if d.severity == "error"]
+    warnings = [d for d in diagnostics if d.severity == "warning"]
+    if errors:
+        files = len({d.path for d in errors})
+        extra = f" and {_plural(len(warnings), 'warning')}" if warnings else ""
+        return f"{_plural(len(errors), 'error')}{extra} in {_plural(files, 'file')}"
+    tail = f" ({_plural(len(warnings), 'warning')})" if warnings else ""
+    if documents == 0:
+        return f"No content files found.{tail}"
+    if documents == 1:
+        return f"The document is valid.{tail}"
+    return f"All {documents} documents are valid.{tail}"
+
+
+def text_report(diagnostics: Sequence[Diagnostic], documents: int) -> str:
+    """One `path:line:col: error: field: message` line per problem, then the count line."""
+    lines = [str(d) for d in sorted(diagnostics)]
+    lines.append(summary(diagnostics, documents))
+    return "\n".join(lines) + "\n"
+
+
+def json_report(diagnostics: Sequence[Diagnostic]) -> str:
+    """A JSON list of {path, line, col, field, message, severity}, sorted by path and line."""
+    return json.dumps([asdict(d) for d in sorted(diagnostics)], indent=2, ensure_ascii=False) + "\n"
