@@ -13,6 +13,20 @@ SANDBOX_REFRESH_TOKEN = "Atzr|sandbox-refresh-token-9c2d"
 SANDBOX_PIXII_KEY = "pk_test_sandbox_7b41"
 SANDBOX_SELLER_ID = "A3SANDBOXSELLER"
 
+# Words moderation rejects and validateContentDocumentAsinRelations flags (sp-api-aplus.md §6:
+# promotion, calls to buy, shipping, guarantees, unsubstantiated superlatives). Deliberately short.
+DEFAULT_PROHIBITED_TERMS: tuple[str, ...] = (
+    "free shipping",
+    "best seller",
+    "best-seller",
+    "buy now",
+    "add to cart",
+    "guarantee",
+    "guaranteed",
+    "#1",
+    "cheap",
+)
+
 
 @dataclass(frozen=True)
 class SandboxSettings:
@@ -24,3 +38,7 @@ class SandboxSettings:
     token_ttl: int = 3600            # LWA access token lifetime, seconds
     pixii_job_seconds: float = 2.0   # pending -> processing -> completed over this long
     page_size: int = 20
+    upload_expiry_seconds: float = 3 * 3600     # presigned S3 POST policy lifetime
+    upload_max_bytes: int = 3 * 1024 * 1024     # the policy's content-length-range upper bound
+    prohibited_terms: tuple[str, ...] = DEFAULT_PROHIBITED_TERMS
+    request_log_size: int = 5000     # newest entries the admin request log keeps

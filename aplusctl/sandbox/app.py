@@ -1,0 +1,97 @@
+"""One Starlette app on one port: SP-API at the root, LWA, the S3 POST, Pixii at /pixii, admin."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from aplusctl.sandbox import admin, aplus, uploads
+from aplusctl.sandbox.errors import SpApiError, sp_error_response
+from aplusctl.sandbox.faults import DROPPED_SCOPE_KEY, RAW_SEND_SCOPE_KEY
+from aplusctl.sandbox.lwa import token_endpoint
+from aplusctl.sandbox.ops import OPERATION_SCOPE_KEY, REQUEST_ID_SCOPE_KEY
+from aplusctl.sandbox.settings import SandboxSettings
+from aplusctl.sandbox.state import SandboxState
+
+log = logging.getLogger("aplusctl.sandbox")
+
+class _Gateway:
+    """Outermost ASGI layer: the request log, and access to the raw connection for drops."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope[RAW_SEND_SCOPE_KEY] = send
+        status = 0
+
+        async def recording_send(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"x-amzn-requestid" for k, _ in headers) and not scope[
+                        "path"].startswith("/pixii"):
+                    request_id = scope.setdefault(REQUEST_ID_SCOPE_KEY, str(uuid.uuid4()))
+                    headers.append((b"x-amzn-requestid", request_id.encode()))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            path: str = scope["path"]
+            operation = scope.get(OPERATION_SCOPE_KEY)
+            if operation is None and path.startswith("/pixii"):
+                operation = "pixii"
+            if not path.startswith("/_sandbox/requests"):
+                self.state.log.add(scope["method"], path, operation,
+                                   0 if scope.get(DROPPED_SCOPE_KEY) else status,
+                                   scope.get(REQUEST_ID_SCOPE_KEY))
+
+
+async def _not_found(request: Request) -> Response:
+    return sp_error_response(SpApiError("NotFound"))
+
+
+def _pixii_routes(settings: SandboxSettings) -> list[BaseRoute]:
+    try:
+        from aplusctl.sandbox.pixii import create_pixii_app  # helper-4's emulator
+    except ImportError:
+        log.debug("sandbox: Pixii emulator not available; /pixii is not mounted")
+        return []
+    return [Mount("/pixii", app=create_pixii_app(settings))]
+
+
+def create_app(settings: SandboxSettings) -> ASGIApp:
+    """The whole sandbox as one ASGI app; its state is opened now and closed on shutdown."""
+    state = SandboxState.open(settings)
+    routes: list[BaseRoute] = [Route("/auth/o2/token", token_endpoint, methods=["POST"])]
+    routes += aplus.ROUTES + uploads.ROUTES
+    if settings.admin:
+        routes += admin.ROUTES
+    routes += _pixii_routes(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+        yield
+        state.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={404: lambda r, e: _not_found(r)})  # type: ignore[dict-item]
+    app.state.sandbox = state
+    gateway = _Gateway(app, state)
+    gateway.state_obj = state  # type: ignore[attr-defined]
+    return gateway

@@ -1,0 +1,81 @@
+"""Fault injection: make chosen operations fail, throttle, drop the connection or stall."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import asdict, dataclass
+from typing import Any
+
+KINDS = ("500", "503", "429", "drop", "slow")
+
+
+@dataclass
+class Fault:
+    id: int
+    operation: str            # an operationId, or "*" for every SP-API operation
+    kind: str                 # one of KINDS
+    rate: float = 1.0         # probability per matching call
+    remaining: int | None = None  # fire on at most this many calls, then retire
+    delay_ms: int = 2000      # for "slow"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+RAW_SEND_SCOPE_KEY = "aplusctl.raw_send"
+DROPPED_SCOPE_KEY = "aplusctl.dropped"
+
+
+def drop_connection(scope: dict[str, Any]) -> None:
+    """Abort the TCP connection under this request, as a flaky network would (fault 'drop').
+
+    Reaches uvicorn's per-request cycle through the raw `send` the outer layer kept in the scope.
+    """
+    scope[DROPPED_SCOPE_KEY] = True
+    cycle = getattr(scope.get(RAW_SEND_SCOPE_KEY), "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is not None:
+        transport.abort()
+        cycle.disconnected = True  # later sends become no-ops
+
+
+class Faults:
+    def __init__(self, seed: int | None = None) -> None:
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._random = random.Random(seed)
+
+    def add(self, operation: str, kind: str, rate: float = 1.0, count: int | None = None,
+            delay_ms: int = 2000) -> Fault:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        if count is not None and count < 1:
+            raise ValueError("count must be at least 1")
+        fault = Fault(next(self._ids), operation, kind, rate, count, delay_ms)
+        self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        self._faults.clear()
+
+    def list(self) -> list[Fault]:
+        return list(self._faults)
+
+    def draw(self, operation: str) -> Fault | None:
+        """The fault that fires on this call, if any (first match wins)."""
+        if not self._faults:
+            return None
+        for fault in self._faults:
+            if fault.operation not in ("*", operation):
+                continue
+            if fault.rate < 1.0 and self._random.random() >= fault.rate:
+                continue
+            if fault.remaining is not None:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._faults.remove(fault)
+            return fault
+        return None
