@@ -7,7 +7,7 @@ nothing else can run on a repo whose config is wrong.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -69,6 +69,20 @@ class RepoConfig(BaseModel):
 
 
 CONFIG_KEYS: tuple[str, ...] = tuple(RepoConfig.model_fields)
+
+
+def config_schema() -> dict[str, Any]:
+    """JSON Schema of aplusctl.yaml, for editors and `aplusctl schema`."""
+    schema = RepoConfig.model_json_schema()
+    schema.pop("title", None)
+    for prop in schema["properties"].values():
+        prop.pop("title", None)
+        if "anyOf" in prop:  # null is never needed: leave the key out instead
+            prop["anyOf"] = [o for o in prop["anyOf"] if o != {"type": "null"}]
+            if len(prop["anyOf"]) == 1:
+                prop.update(prop.pop("anyOf")[0])
+            prop.pop("default", None) if prop.get("default", 0) is None else None
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "aplusctl.yaml", **schema}
 
 
 def config_diagnostics(root: Path) -> tuple[RepoConfig | None, list[Diagnostic]]:

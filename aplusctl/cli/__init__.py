@@ -65,3 +65,6 @@ def main(ctx: click.Context, root: Path, no_color: bool, verbose: int) -> None:
 # Each command module adds itself to `main` here (one line each).
 from aplusctl.cli import validate  # noqa: E402,F401
 from aplusctl.cli import fmt  # noqa: E402,F401
+from aplusctl.cli import render  # noqa: E402,F401
+from aplusctl.cli import schema  # noqa: E402,F401
+from aplusctl.cli import sandbox  # noqa: E402,F401

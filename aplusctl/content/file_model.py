@@ -174,3 +174,100 @@ def pydantic_problems(exc: ValidationError) -> list[tuple[FieldPath, str, str]]:
         loc = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
         out.append((loc, error["type"], friendly(error)))
     return out
+
+
+# --- image sugars (expand.py applies them; these models give them a schema) ---------------------
+
+Px = Annotated[int, Field(strict=True, ge=1)]
+Offset = Annotated[int, Field(strict=True, ge=0)]
+AltText = Annotated[str, Field(strict=True, min_length=1, max_length=100, description="Alt text (altText).")]
+
+
+class CropSugar(_Strict):
+    """The part of the image to show, in pixels from the top left corner."""
+
+    width: Px
+    height: Px
+    x: Offset = 0
+    y: Offset = 0
+
+
+class SizeSugar(_Strict):
+    """The full size of an already uploaded image, which aplusctl cannot read."""
+
+    width: Px
+    height: Px
+
+
+class LocalImageSugar(_Strict):
+    """An image file in the repo; apply uploads it. The crop defaults to the whole image."""
+
+    src: Annotated[str, Field(strict=True, min_length=1, description="Path relative to the repo root.")]
+    alt: AltText
+    crop: CropSugar | None = None
+
+
+class UploadedImageSugar(_Strict):
+    """An image already in the A+ media library (an Uploads API uploadDestinationId)."""
+
+    upload_destination_id: Annotated[str, Field(strict=True, min_length=1)]
+    alt: AltText
+    size: SizeSugar | None = None
+    crop: CropSugar | None = None
+
+
+# --- JSON Schema ------------------------------------------------------------------------------------
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_REF = "#/$defs/"
+
+
+def _sugared(node: Any) -> Any:
+    """Let a string stand for TextComponent/ParagraphComponent and {src, alt} for ImageComponent."""
+    if isinstance(node, list):
+        return [_sugared(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if ref in (_REF + "TextComponent", _REF + "ParagraphComponent") and len(node) == 1:
+        return {"anyOf": [{"type": "string", "minLength": 1}, node]}
+    if ref == _REF + "ImageComponent" and len(node) == 1:
+        return {"anyOf": [{"$ref": _REF + "LocalImageSugar"}, {"$ref": _REF + "UploadedImageSugar"}, node]}
+    out = {k: _sugared(v) for k, v in node.items() if not (k == "default" and v is None)}
+    if "anyOf" in out:  # the file never needs null: absent is the way to leave a field out
+        options = [o for o in out["anyOf"] if o != {"type": "null"}]
+        flat: list[Any] = []
+        for option in options:
+            flat.extend(option["anyOf"] if set(option) == {"anyOf"} else [option])
+        if len(flat) == 1:
+            del out["anyOf"]
+            out.update(flat[0])
+        else:
+            out["anyOf"] = flat
+    return out
+
+
+def content_file_schema() -> dict[str, Any]:
+    """JSON Schema of a content file, with the SP-API module shapes and their sugars."""
+    from aplusctl.content.models import ContentModule  # the API shape, owned by models.py
+
+    defs: dict[str, Any] = {}
+    for model in (ContentFile, LocalImageSugar, UploadedImageSugar):
+        schema = model.model_json_schema(ref_template=_REF + "{model}")
+        defs.update(schema.pop("$defs", {}))
+        defs[model.__name__] = schema
+    module = ContentModule.model_json_schema(ref_template=_REF + "{model}")
+    defs.update(module.pop("$defs", {}))
+    module.pop("required", None)  # contentModuleType may be inferred from the one body key
+    module["minProperties"] = 1
+    module["description"] = "An A+ module: one body key such as standardText (contentModuleType optional)."
+    defs["ContentModule"] = module
+    defs = {name: _sugared(schema) for name, schema in sorted(defs.items())}
+    top = defs.pop("ContentFile")
+    top["properties"]["modules"]["items"] = {"$ref": _REF + "ContentModule"}
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "aplusctl content file",
+        **{k: v for k, v in top.items() if k != "title"},
+        "$defs": defs,
+    }
