@@ -66,13 +66,13 @@ async def _not_found(request: Request) -> Response:
     return sp_error_response(SpApiError("NotFound"))
 
 
-def _pixii_routes(settings: SandboxSettings) -> list[BaseRoute]:
+def _pixii_app(settings: SandboxSettings) -> Starlette | None:
     try:
-        from aplusctl.sandbox.pixii import create_pixii_app  # helper-4's emulator
+        from aplusctl.sandbox.pixii import create_pixii_app
     except ImportError:
         log.debug("sandbox: Pixii emulator not available; /pixii is not mounted")
-        return []
-    return [Mount("/pixii", app=create_pixii_app(settings))]
+        return None
+    return create_pixii_app(settings)
 
 
 def create_app(settings: SandboxSettings) -> ASGIApp:
@@ -82,12 +82,17 @@ def create_app(settings: SandboxSettings) -> ASGIApp:
     routes += aplus.ROUTES + uploads.ROUTES
     if settings.admin:
         routes += admin.ROUTES
-    routes += _pixii_routes(settings)
+    pixii = _pixii_app(settings)
+    if pixii is not None:
+        routes.append(Mount("/pixii", app=pixii))
 
     @asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
         yield
         state.close()
+        pixii_store = getattr(getattr(pixii, "state", None), "pixii_store", None)
+        if pixii_store is not None:
+            pixii_store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={404: lambda r, e: _not_found(r)})  # type: ignore[dict-item]

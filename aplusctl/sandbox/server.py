@@ -112,7 +112,7 @@ def serve(settings: SandboxSettings, host: str = "127.0.0.1", port: int = 8787,
             bound = server.servers[0].sockets[0].getsockname()[1]
             shown_host = f"[{host}]" if ":" in host else host
             base_url = f"http://{shown_host}:{bound}"
-            announce(f"aplusctl sandbox listening on {base_url}")
+            announce(f"# aplusctl sandbox listening on {base_url}")
             for line in export_lines(client_env(base_url)):
                 announce(line)
 
