@@ -68,3 +68,4 @@ from aplusctl.cli import fmt  # noqa: E402,F401
 from aplusctl.cli import render  # noqa: E402,F401
 from aplusctl.cli import schema  # noqa: E402,F401
 from aplusctl.cli import sandbox  # noqa: E402,F401
+from aplusctl.cli import gha  # noqa: E402,F401
