@@ -43,6 +43,8 @@ def diff_documents(
     before = before or {}
     after = after or {}
     for key in ("name", "contentType", "contentSubType", "locale"):
+        if not before:
+            break  # a new document: its modules say everything worth reading
         walker.leaf(key, before.get(key), after.get(key), kind="name" if key == "name" else None)
     walker.modules(before.get("contentModuleList", []), after.get("contentModuleList", []))
     return DocumentDiff(tuple(walker.changes), walker.unchanged)
