@@ -128,7 +128,7 @@ def _inject_fault(ctx: Ctx) -> None:
         ctx.store.set("faults", fault if fault["remaining"] > 0 else None)
     if fault["status"] == 503:
         raise PixiiError(503, "SERVICE_UNAVAILABLE", "Service is temporarily unavailable.",
-                         retry_after=1)
+                         retry_after=int(fault.get("retry_after", 1)))
     raise PixiiError(500, "INTERNAL_ERROR", "An unexpected error occurred.")
 
 

@@ -11,7 +11,8 @@ All under /pixii/_sandbox/; bodies are JSON; setters answer the resulting state.
     PUT|POST     /_sandbox/job-seconds  {"seconds": 0.2}   (null: back to the sandbox setting)
     PUT|POST     /_sandbox/clock        {"offset_seconds": 691200} or {"advance_seconds": 86400}
     PUT|POST     /_sandbox/limits       {"per_minute"?: 10, "per_day"?: 500, "window_seconds"?: 60}
-    POST         /_sandbox/faults       {"status": 500|503, "count": 2}  next N API calls fail
+    POST         /_sandbox/faults       {"status": 500|503, "count": 2, "retry_after"?: 1}
+                                        the next N API calls fail (503s carry Retry-After)
     GET          /_sandbox/requests     ?limit=200: time, method, path, status, code (no secrets)
 """
 
@@ -134,7 +135,9 @@ async def arm_faults(ctx: Ctx, request: Request) -> Response:
     if status not in (500, 503):
         raise _bad("status must be 500 or 503")
     count = int(_number(body, "count", low=0))
-    ctx.store.set("faults", {"status": status, "remaining": count} if count else None)
+    retry_after = int(_number(body, "retry_after")) if "retry_after" in body else 1
+    fault = {"status": status, "remaining": count, "retry_after": retry_after}
+    ctx.store.set("faults", fault if count else None)
     return _state(ctx)
 
 
