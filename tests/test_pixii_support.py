@@ -1,26 +1,22 @@
-"""A real Pixii emulator on 127.0.0.1:0 for the Pixii tests (no tests of its own).
+"""The Pixii tests' view of a real sandbox (tests/conftest.py's make_sandbox) on 127.0.0.1:0.
 
-Served exactly as the sandbox mounts it (at /pixii of a Starlette app, on uvicorn), so the URLs,
-root paths and signed asset links are the ones users see.
+No tests of its own: wire helpers (admin calls, raw submissions) and the fixtures the Pixii test
+modules import. The sandbox mounts the emulator at /pixii exactly as `aplusctl sandbox serve`
+does, so URLs, root paths and signed asset links are the ones users see.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from aplusctl.sandbox.pixii import create_pixii_app
-from aplusctl.sandbox.settings import SANDBOX_PIXII_KEY, SandboxSettings
+from aplusctl.sandbox.server import EmbeddedSandbox
+from aplusctl.sandbox.settings import SANDBOX_PIXII_KEY
 
 KEY = SANDBOX_PIXII_KEY
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -28,44 +24,25 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 @dataclass
 class PixiiServer:
-    """One uvicorn server in a thread; `restart()` serves a fresh app on the same database."""
+    """A sandbox; `restart()` stops it and serves a fresh one on the same database."""
 
-    settings: SandboxSettings
-    base_url: str = ""
-    _server: uvicorn.Server | None = field(default=None, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
-    _app: Starlette | None = field(default=None, repr=False)
+    make: Callable[..., EmbeddedSandbox]
+    db: Path
+    options: dict[str, Any] = field(default_factory=dict)
+    sandbox: EmbeddedSandbox | None = None
 
     @property
     def endpoint(self) -> str:
-        return self.base_url + "/pixii"
+        assert self.sandbox is not None
+        return self.sandbox.env["APLUSCTL_PIXII_ENDPOINT"]
 
     def start(self) -> PixiiServer:
-        self._app = create_pixii_app(self.settings)
-        root = Starlette(routes=[Mount("/pixii", self._app)])
-        config = uvicorn.Config(root, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the Pixii emulator did not start")
-            time.sleep(0.01)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.sandbox = self.make(db=self.db, **self.options)
         return self
 
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
-        if self._app is not None:
-            self._app.state.pixii_store.close()
-        self._server = self._thread = self._app = None
-
     def restart(self) -> None:
-        self.stop()
+        assert self.sandbox is not None
+        self.sandbox.stop()
         self.start()
 
     # --- wire helpers ------------------------------------------------------------------------
@@ -93,20 +70,11 @@ def request_body(*types: str, asin: str = "B0PIXIITST", **extra: Any) -> dict[st
 
 
 @pytest.fixture
-def pixii_server(tmp_path: Path) -> Iterator[PixiiServer]:
-    settings = SandboxSettings(db=tmp_path / "sandbox.db", admin=True, pixii_job_seconds=0.2)
-    server = PixiiServer(settings).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def pixii_server(make_sandbox: Callable[..., EmbeddedSandbox], tmp_path: Path) -> PixiiServer:
+    return PixiiServer(make_sandbox, tmp_path / "pixii.sqlite", {"pixii_job_seconds": 0.2}).start()
 
 
 @pytest.fixture
-def no_admin_server(tmp_path: Path) -> Iterator[PixiiServer]:
-    settings = SandboxSettings(db=tmp_path / "sandbox.db", admin=False, pixii_job_seconds=0.2)
-    server = PixiiServer(replace(settings)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def no_admin_server(make_sandbox: Callable[..., EmbeddedSandbox], tmp_path: Path) -> PixiiServer:
+    return PixiiServer(make_sandbox, tmp_path / "pixii.sqlite",
+                       {"pixii_job_seconds": 0.2, "admin": False}).start()

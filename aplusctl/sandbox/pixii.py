@@ -21,6 +21,7 @@ answer carries X-RateLimit-Limit-Minute / -Remaining-Minute / -Limit-Day / -Rema
 Faithfulness notes: submission checks run auth, rate limit, validation, brand, credits, in that
 order, so a refused request never costs credits; every authenticated submission counts toward the
 limits (10 in a sliding minute, 500 per UTC day of the sandbox clock; `rate_scale` 0 lifts them).
+settings.latency_ms delays every answer, as it does the SP-API's.
 The submit answer adds `remaining_credits`, and jobs add `expires_at`/`expired` (results are kept
 7 days after completion). The sandbox key is a `pk_test_` key but, unlike Pixii's test keys, it is
 charged, so the credits ledger can be rehearsed.
@@ -28,6 +29,7 @@ charged, so the credits ledger can be rehearsed.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -88,10 +90,12 @@ class PixiiError(Exception):
 
 
 def _endpoint(ctx: Ctx, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Render PixiiErrors and crashes as envelopes, and write one request-log line per call."""
+    """Injected latency; PixiiErrors and crashes rendered as envelopes; one request-log line."""
 
     async def endpoint(request: Request) -> Response:
         code: str | None = None
+        if ctx.settings.latency_ms:
+            await asyncio.sleep(ctx.settings.latency_ms / 1000)
         try:
             response = await handler(ctx, request)
         except PixiiError as exc:
