@@ -12,16 +12,16 @@ from typing import Any
 
 from aplusctl.errors import UserError
 
-# output name → summary keys to read, first present wins (the plan's own name, then aliases)
+# output name → summary keys to read, first present wins (docs/plan-json.md's name first)
 _FROM_SUMMARY: dict[str, tuple[str, ...]] = {
-    "to_create": ("to_create", "create"),
-    "to_update": ("to_update", "update"),
-    "to_suspend": ("to_suspend", "suspend"),
-    "images_to_upload": ("images_to_upload", "uploads", "images"),
-    "credits": ("credits", "pixii_credits"),
+    "to_create": ("create", "to_create"),
+    "to_update": ("update", "to_update"),
+    "to_suspend": ("suspend", "to_suspend"),
+    "images_to_upload": ("images_to_upload", "uploads"),
+    "credits": ("pixii_credits", "credits"),
 }
-# Other summary counts that also mean "apply would do something".
-_ALSO_CHANGES: tuple[str, ...] = ("relate", "submit", "to_relate", "to_submit")
+# Other summary counts that also mean "apply would do something" when has_changes is absent.
+_ALSO_CHANGES: tuple[str, ...] = ("relate", "submit")
 
 
 def _count(summary: Mapping[str, Any], keys: tuple[str, ...]) -> int:
