@@ -154,6 +154,43 @@ def _length_range(conditions: list[Any]) -> tuple[int, int]:
     return 0, 5 * 1024**3
 
 
+async def _check_form(state: SandboxState, form: Any) -> Response | tuple[dict[str, str], list[Any], bytes]:
+    """Fields, signature, expiry and policy conditions; an S3 error or what passed."""
+    fields: dict[str, str] = {}
+    upload: UploadFile | None = None
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            upload = value
+        else:
+            fields[name.lower()] = value
+    if upload is None:
+        return s3_error(400, "InvalidArgument", "POST requires exactly one file upload per request.",
+                        ArgumentName="file")
+    for required in ("key", "policy", "x-amz-signature", "x-amz-algorithm", "x-amz-credential",
+                     "x-amz-date"):
+        if not fields.get(required):
+            return s3_error(400, "InvalidArgument",
+                            f"Bucket POST must contain a field named '{required}'.",
+                            ArgumentName=required)
+    if not hmac.compare_digest(fields["x-amz-signature"], _sign(state.store.secret, fields["policy"])):
+        return s3_error(403, "SignatureDoesNotMatch",
+                        "The request signature we calculated does not match the signature you "
+                        "provided. Check your key and signing method.")
+    try:
+        policy = json.loads(base64.b64decode(fields["policy"]))
+        expiration = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=timezone.utc)
+        conditions = list(policy["conditions"])
+    except (ValueError, KeyError, TypeError):
+        return s3_error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+    if expiration.timestamp() <= time.time():
+        return _policy_failure("Policy expired.")
+    failure = _check_policy(conditions, fields)
+    if failure is not None:
+        return failure
+    return fields, conditions, await upload.read()
+
+
 async def s3_post(request: Request) -> Response:
     """The presigned multipart POST: 204 like S3, or S3's XML error."""
     state: SandboxState = request.app.state.sandbox
@@ -167,40 +204,13 @@ async def s3_post(request: Request) -> Response:
     except Exception:
         return s3_error(400, "MalformedPOSTRequest",
                         "The body of your POST request is not well-formed multipart/form-data.")
-    async with form:
-        fields: dict[str, str] = {}
-        upload: UploadFile | None = None
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                upload = value
-            else:
-                fields[name.lower()] = value
-        if upload is None:
-            return s3_error(400, "InvalidArgument", "POST requires exactly one file upload per request.",
-                            ArgumentName="file")
-        for required in ("key", "policy", "x-amz-signature", "x-amz-algorithm", "x-amz-credential",
-                         "x-amz-date"):
-            if not fields.get(required):
-                return s3_error(400, "InvalidArgument",
-                                f"Bucket POST must contain a field named '{required}'.",
-                                ArgumentName=required)
-        if not hmac.compare_digest(fields["x-amz-signature"], _sign(state.store.secret, fields["policy"])):
-            return s3_error(403, "SignatureDoesNotMatch",
-                            "The request signature we calculated does not match the signature you "
-                            "provided. Check your key and signing method.")
-        try:
-            policy = json.loads(base64.b64decode(fields["policy"]))
-            expiration = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-                tzinfo=timezone.utc)
-            conditions = list(policy["conditions"])
-        except (ValueError, KeyError, TypeError):
-            return s3_error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
-        if expiration.timestamp() <= time.time():
-            return _policy_failure("Policy expired.")
-        failure = _check_policy(conditions, fields)
-        if failure is not None:
-            return failure
-        data = await upload.read()
+    try:
+        checked = await _check_form(state, form)
+    finally:
+        await form.close()
+    if isinstance(checked, Response):
+        return checked
+    fields, conditions, data = checked
     low, high = _length_range(conditions)
     if len(data) < low:
         return s3_error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
