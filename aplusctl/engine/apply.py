@@ -389,7 +389,7 @@ class Executor:
         if key:
             outcome.content_reference_key = key
 
-        if doc is not None and ("relate" in actions or "create" in actions):
+        if doc is not None and ("relate" in actions or outcome.did("adopt")):
             assert key
             self._checkpoint()
             asins = sorted(set(doc.asins))

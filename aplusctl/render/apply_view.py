@@ -140,7 +140,9 @@ def summary_counts(result: ApplyResult) -> dict[str, int]:
         "created": result.count("create"),
         "adopted": result.count("adopt"),
         "updated": result.count("update") - result.count("adopt"),
-        "related": result.count("relate"),
+        # relations made right after a create are part of creating it, as in the plan's summary
+        "related": sum(1 for o in result.outcomes
+                       if o.did("relate") and not o.did("create") and not o.did("adopt")),
         "images_uploaded": result.images_uploaded,
         "submitted": result.count("submit"),
         "suspended": result.count("suspend"),
