@@ -62,7 +62,7 @@ class _Gateway:
                                    scope.get(REQUEST_ID_SCOPE_KEY))
 
 
-async def _not_found(request: Request) -> Response:
+async def _not_found(request: Request, exc: Exception) -> Response:
     return sp_error_response(SpApiError("NotFound"))
 
 
@@ -95,7 +95,7 @@ def create_app(settings: SandboxSettings) -> ASGIApp:
             pixii_store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={404: lambda r, e: _not_found(r)})  # type: ignore[dict-item]
+                    exception_handlers={404: _not_found})
     app.state.sandbox = state
     gateway = _Gateway(app, state)
     gateway.state_obj = state  # type: ignore[attr-defined]
