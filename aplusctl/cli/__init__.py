@@ -69,3 +69,6 @@ from aplusctl.cli import render  # noqa: E402,F401
 from aplusctl.cli import schema  # noqa: E402,F401
 from aplusctl.cli import sandbox  # noqa: E402,F401
 from aplusctl.cli import gha  # noqa: E402,F401
+from aplusctl.cli import plan  # noqa: E402,F401
+from aplusctl.cli import apply  # noqa: E402,F401
+from aplusctl.cli import status  # noqa: E402,F401

@@ -196,6 +196,14 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[str]:
             yield from _flatten(v, f"{prefix}.{key}" if prefix else key)
     elif isinstance(value, list):
         for n, v in enumerate(value):
-            yield from _flatten(v, f"{prefix}[{n}]")
+            if isinstance(v, dict) and "position" in v:
+                rest = {k: x for k, x in v.items() if k != "position"}
+                label = f"{prefix}[{v['position']}]"
+                if len(rest) == 1 and next(iter(rest)) in ("text", "value"):
+                    yield from _flatten(next(iter(rest.values())), label)
+                else:
+                    yield from _flatten(rest, label)
+            else:
+                yield from _flatten(v, f"{prefix}[{n}]")
     elif value is not None:
         yield f"{prefix}: {_value(value)}"
