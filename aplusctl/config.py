@@ -97,6 +97,8 @@ def config_diagnostics(root: Path) -> tuple[RepoConfig | None, list[Diagnostic]]
     except YamlError as exc:
         return None, [Diagnostic(CONFIG_FILE, exc.line, exc.col, "", exc.message)]
     diags = [Diagnostic(CONFIG_FILE, p.line, p.col, format_path(p.path), p.message) for p in located.problems]
+    if diags:
+        return None, diags
     data = located.data if located.data is not None else {}
     if not isinstance(data, dict):
         return None, diags + [Diagnostic(CONFIG_FILE, 1, 1, "", "must be a mapping such as `account_type: seller`")]

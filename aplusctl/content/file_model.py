@@ -151,6 +151,8 @@ def friendly(error: Any) -> str:
         if ctx.get("min_length") == 1:
             return "must have at least one item"
         return f"has {ctx.get('actual_length')} items; at least {ctx.get('min_length')} required"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == UUID_PATTERN:
+        return f"{value!r} is not a content reference key (a UUID such as 0b6b1d9c-7f0e-4c3a-9a55-2c1e8f3d4a21)"
     if kind == "string_pattern_mismatch":
         return f"{value!r} does not match the pattern {ctx.get('pattern')}"
     if kind in ("literal_error", "enum"):

@@ -72,7 +72,7 @@ def _read(root: Path, rel: str) -> LocalImage:
     except (OSError, RuntimeError) as exc:  # symlink loops and the like
         raise ImageProblem(f"cannot read image {rel}: {exc}") from None
     if not real.is_relative_to(root.resolve()):
-        raise ImageProblem(f"image {rel} resolves outside the repo (symlink to {real})")
+        raise ImageProblem(f"image {rel} is a symlink that leads outside the repo")
     if not real.is_file():
         raise ImageProblem(f"image path is not a file: {rel}")
     size = real.stat().st_size

@@ -121,8 +121,13 @@ class _File:
         self.origin: dict[FieldPath, FieldPath] = {}
         self.module_index: list[int] = []  # document module index → file module index
         self.diags: list[Diagnostic] = []
+        self.yaml_paths = [p.path for p in located.problems]
+        for problem in located.problems:
+            self.diags.append(Diagnostic(rel, problem.line, problem.col, format_path(problem.path), problem.message))
 
     def error(self, src: FieldPath, message: str) -> None:
+        if any(src[: len(p)] == p for p in self.yaml_paths):
+            return  # the YAML problem there (a bad tag, a duplicate key) already says it
         line, col = self.located.locate(src)
         self.diags.append(Diagnostic(self.rel, line, col, format_path(src), message))
 
@@ -210,8 +215,6 @@ def _load_file(
     except YamlError as exc:
         return None, [Diagnostic(rel, exc.line, exc.col, format_path(exc.path), exc.message)]
     f = _File(rel, located)
-    for problem in located.problems:
-        f.error(problem.path, problem.message)
     data = located.data
     if not isinstance(data, dict):
         what = "empty" if data is None else type_name(data)
@@ -219,7 +222,7 @@ def _load_file(
         return None, f.diags
     parsed = _top_level(f, data)
     if "modules" not in data and "generate" not in data:
-        f.error((), "modules is required (or a generate: stanza)")
+        f.error(("modules",), "is required (or a generate: stanza)")
     modules, images, modules_ok = _modules(f, data.get("modules", []), cache)
     if "modules" in data and data["modules"] == [] and "generate" not in data:
         f.error(("modules",), "must have at least one module (or add a generate: stanza)")

@@ -220,6 +220,7 @@ def text_limits(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic
 
 
 def _crop_size(image: dict[str, Any]) -> tuple[int, int] | None:
+    """The shown size; (0, 0) is expansion's placeholder for an image it could not read."""
     try:
         size = image["imageCropSpecification"]["size"]
         return int(size["width"]["value"]), int(size["height"]["value"])
@@ -241,5 +242,5 @@ def image_sizes(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic
                 need = f"{module_type} needs at least {min_w}x{min_h} px here"
                 if local is not None and (local.width < min_w or local.height < min_h):
                     yield ctx.diag(where, f"image {local.path} is {local.width}x{local.height} px; {need}")
-                elif crop is not None and (crop[0] < min_w or crop[1] < min_h):
+                elif crop is not None and crop != (0, 0) and (crop[0] < min_w or crop[1] < min_h):
                     yield ctx.diag(where + ("imageCropSpecification",), f"crop is {crop[0]}x{crop[1]} px; {need}")

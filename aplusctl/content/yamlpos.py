@@ -89,6 +89,11 @@ class _Constructor(yaml.constructor.SafeConstructor):
         return cls._one.construct_object(node, deep=True)
 
 
+def _unsupported(tag: str) -> str:
+    short = tag.replace("tag:yaml.org,2002:", "!!")
+    return f"unsupported YAML tag {short} (only plain YAML data is read)"
+
+
 def _pos(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -107,7 +112,7 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 line, col = _pos(node)
-                self.problems.append(YamlError(f"unsupported YAML tag {node.tag}", line, col, path))
+                self.problems.append(YamlError(_unsupported(node.tag), line, col, path))
                 return None
             try:
                 return _scalar(node)
@@ -118,7 +123,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 line, col = _pos(node)
-                self.problems.append(YamlError(f"unsupported YAML tag {node.tag}", line, col, path))
+                self.problems.append(YamlError(_unsupported(node.tag), line, col, path))
+                return None
             items = []
             for index, child in enumerate(node.value):
                 self.positions[path + (index,)] = _pos(child)
@@ -127,7 +133,8 @@ class _Builder:
         assert isinstance(node, yaml.MappingNode)
         if node.tag != _MAP:
             line, col = _pos(node)
-            self.problems.append(YamlError(f"unsupported YAML tag {node.tag}", line, col, path))
+            self.problems.append(YamlError(_unsupported(node.tag), line, col, path))
+            return None
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
             line, col = _pos(key_node)
