@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import inspect
 import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -581,22 +582,22 @@ class CallTripwire:
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._client, name)
-        if not callable(target) or name.startswith("_"):
+        if not callable(target) or name.startswith("_") or name == "aclose":
             return target
-        if asyncio.iscoroutinefunction(target):
-            async def call(*args: Any, **kwargs: Any) -> Any:
-                result = await target(*args, **kwargs)
-                self._tick()
-                return result
-            return call
 
         def wrap(*args: Any, **kwargs: Any) -> Any:
             inner = target(*args, **kwargs)
             if hasattr(inner, "__aiter__"):
-                async def gen() -> AsyncIterator[Any]:
+                async def pages() -> AsyncIterator[Any]:
                     async for item in inner:
                         yield item
                     self._tick()
-                return gen()
+                return pages()
+            if inspect.isawaitable(inner):
+                async def call() -> Any:
+                    result = await inner
+                    self._tick()
+                    return result
+                return call()
             return inner
         return wrap

@@ -1,0 +1,292 @@
+"""`aplusctl apply`: make live A+ content match the files (or execute a saved plan)."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aplusctl.cli import App, main
+from aplusctl.errors import UserError
+
+KILL_HOOK_ENV = "APLUSCTL_TEST_KILL_AFTER_CALLS"  # test-only: SIGKILL after N API calls
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    planfile: Path | None
+    auto_approve: bool
+    parallelism: int
+    fmt: str
+    wait: bool
+    timeout: float
+    poll_interval: float | None
+    targets: tuple[str, ...]
+    excludes: tuple[str, ...]
+    lock_timeout: float
+
+
+@main.command("apply")
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI). Not needed with PLANFILE.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Documents applied at once; the client's limiter keeps each operation within its usage plan.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: live progress and a summary; json: one object on stdout (progress lines on stderr).")
+@click.option("--wait", is_flag=True, help="After submitting, wait for moderation (bounded by --timeout).")
+@click.option("--timeout", type=click.FloatRange(0), default=900.0, show_default=True,
+              help="Seconds --wait waits for moderation before giving up.")
+@click.option("--poll-interval", type=click.FloatRange(0.05), default=None,
+              help="Seconds between status checks with --wait (default: 0.5 on the sandbox, "
+              "3600 against Amazon, as Amazon advises).")
+@click.option("--target", "targets", multiple=True, metavar="NAME",
+              help="Only these documents (name, address like US/Chef Knife, or file path; globs).")
+@click.option("--exclude", "excludes", multiple=True, metavar="NAME", help="Leave these documents out (globs).")
+@click.option("--lock-timeout", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Seconds to wait for another apply on this repo to finish before refusing.")
+@click.pass_obj
+def apply_cmd(app: App, planfile: Path | None, auto_approve: bool, parallelism: int, fmt: str,
+              wait: bool, timeout: float, poll_interval: float | None, targets: tuple[str, ...],
+              excludes: tuple[str, ...], lock_timeout: float) -> None:
+    """Apply the plan: upload images, validate, create or update, relate ASINs, submit.
+
+    Without PLANFILE: plan, show it and ask for confirmation (--auto-approve skips the question;
+    without a terminal on stdin apply refuses rather than wait). With PLANFILE (from `aplusctl
+    plan --out`): no question, but the plan is refused when live content or the files changed
+    since it was made. Exit 0 when everything succeeded, 1 otherwise, 130 on Ctrl-C.
+    """
+    opts = ApplyOptions(planfile, auto_approve, parallelism, fmt, wait, timeout, poll_interval,
+                        targets, excludes, lock_timeout)
+    if planfile is not None and (targets or excludes):
+        raise UserError("--target/--exclude cannot be used with a saved plan (its scope is fixed)")
+    if planfile is None and not auto_approve:
+        if fmt == "json":
+            raise UserError("--format json needs --auto-approve or a saved plan (it cannot ask)")
+        if not sys.stdin.isatty():
+            raise UserError(
+                "refusing to apply without confirmation: stdin is not a terminal. Review the plan "
+                "and pass --auto-approve, or save it with `aplusctl plan --out FILE` and run "
+                "`aplusctl apply FILE`"
+            )
+    from aplusctl.engine.runlock import RunLock
+
+    with RunLock(app.root, wait_seconds=lock_timeout):
+        code = asyncio.run(_apply(app, opts))
+    sys.stdout.flush()
+    raise SystemExit(code)
+
+
+class Pipeline:
+    """load → target → refresh → plan, shared by apply and status (async context manager).
+
+    Content errors stop here, before any API call: apply never works from files that do not
+    validate.
+    """
+
+    def __init__(self, root: Path) -> None:
+        from aplusctl.config import load_config
+        from aplusctl.content.loader import load_repo
+        from aplusctl.engine.lock import load_lock
+
+        self.root = root
+        self.config = load_config(root)
+        loaded = load_repo(root, self.config)
+        if loaded.errors:
+            shown = "\n".join(f"  {d}" for d in sorted(loaded.errors)[:20])
+            more = len(loaded.errors) - 20
+            raise UserError(
+                f"the content files have {len(loaded.errors)} error(s); nothing was applied:\n{shown}"
+                + (f"\n  … and {more} more" if more > 0 else "")
+                + "\nRun `aplusctl validate` for the full list."
+            )
+        self.desired = loaded.documents
+        self.desired_by_name = {d.name: d for d in self.desired}
+        self.lock = load_lock(root)
+        ids = {m for d in self.desired for m in d.marketplaces}
+        ids |= set(getattr(self.config, "marketplace_ids", []) or [])
+        self.marketplace_ids = sorted(ids)
+        self.client: Any = None
+        self.target: Any = None
+        self._cm: Any = None
+
+    @property
+    def is_sandbox(self) -> bool:
+        """The embedded sandbox, or an endpoint override on loopback (`sandbox serve`)."""
+        if self.target is not None and getattr(self.target, "sandbox_url", None):
+            return True
+        from urllib.parse import urlparse
+
+        override = os.environ.get("APLUSCTL_SPAPI_ENDPOINT", "")
+        host = urlparse(override).hostname or ""
+        return host in ("127.0.0.1", "localhost", "::1")
+
+    async def __aenter__(self) -> "Pipeline":
+        from aplusctl.target import open_target
+
+        self._cm = open_target(self.root, self.config, self.marketplace_ids)
+        self.target = await self._cm.__aenter__()
+        self.client = self.target.client
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._cm.__aexit__(*exc)
+
+    async def plan(self, targets: Sequence[str] = (), excludes: Sequence[str] = ()) -> Any:
+        from aplusctl.engine.plan import make_plan
+        from aplusctl.engine.refresh import refresh
+
+        prune = bool(getattr(self.config, "prune", False))
+        live = await refresh(self.client, self.desired, self.marketplace_ids, self.lock, prune=prune)
+        return make_plan(self.desired, live, self.lock, self.config, targets=targets,
+                         excludes=excludes, target=self.target.description)
+
+
+def _scope_from_plan(plan: Any) -> tuple[str, ...]:
+    """A saved plan's scope as exact --target patterns (its addresses, glob-escaped)."""
+    addresses = [c.address for c in plan.changes] + [e.address for e in plan.errors]
+    return tuple(glob.escape(a) for a in addresses) or ("\x00nothing",)
+
+
+def _confirm(target: str) -> bool:
+    click.echo(
+        f"Do you want to apply these changes to {target or 'the target'}?\n"
+        "  Only 'yes' will be accepted to approve."
+    )
+    try:
+        answer = input("  Enter a value: ")
+    except EOFError:
+        return False
+    return answer.strip() == "yes"
+
+
+async def _apply(app: App, opts: ApplyOptions) -> int:
+    from aplusctl.engine.apply import CallTripwire, Executor, install_interrupt
+    from aplusctl.engine.fingerprint import stale_reasons
+    from aplusctl.render import apply_view
+    from aplusctl.render.plan_json import load_plan_file
+    from aplusctl.render.plan_text import render_text
+
+    saved = None
+    if opts.planfile is not None:
+        try:
+            text = opts.planfile.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read {opts.planfile}: {exc.strerror}") from None
+        saved = load_plan_file(text, str(opts.planfile))
+
+    json_out = opts.fmt == "json"
+    progress_stream = sys.stderr if json_out else sys.stdout
+    targets = _scope_from_plan(saved) if saved is not None else opts.targets
+
+    async with Pipeline(app.root) as pipe:
+        kill_after = os.environ.get(KILL_HOOK_ENV)
+        if kill_after:
+            pipe.client = CallTripwire(pipe.client, int(kill_after))
+        plan = await pipe.plan(targets=targets, excludes=opts.excludes)
+
+        if saved is not None:
+            reasons = stale_reasons(saved.fingerprint, plan.fingerprint)
+            if saved.target and plan.target and saved.target != plan.target:
+                reasons.insert(0, f"the plan was made against {saved.target}; this run targets {plan.target}")
+            fresh = {c.address: c.actions for c in plan.changes}
+            for change in saved.changes:
+                now = fresh.get(change.address)
+                if now is not None and now != change.actions and not any(change.address in r for r in reasons):
+                    reasons.append(
+                        f"{change.address}: the plan says {' '.join(change.actions)}, "
+                        f"now it would be {' '.join(now)}"
+                    )
+            if reasons:
+                raise UserError(
+                    "the saved plan is stale:\n  " + "\n  ".join(reasons)
+                    + "\nRun plan again (aplusctl plan --out FILE) and apply the new plan."
+                )
+        else:
+            if not json_out:
+                click.echo(render_text(plan, color=app.color), nl=False)
+            if not plan.has_changes and not plan.errors:
+                if json_out:
+                    click.echo(apply_view.render_json(_empty_result(plan)), nl=False)
+                return 0
+            if not opts.auto_approve:
+                ok = await asyncio.to_thread(_confirm, plan.target)
+                if not ok:
+                    click.echo("Apply cancelled.", err=True)
+                    return 1
+                click.echo("")
+
+        stop = asyncio.Event()
+        progress = apply_view.ApplyProgress(progress_stream, color=app.color)
+        executor = Executor(pipe.client, app.root, pipe.lock, pipe.desired_by_name,
+                            progress, parallelism=opts.parallelism, stop=stop)
+        undo = install_interrupt(stop)
+        try:
+            result = await executor.run(plan)
+        finally:
+            undo()
+            progress.close()
+
+        extra: dict[str, Any] = {}
+        code = 0 if result.ok else (130 if result.interrupted else 1)
+        if opts.wait and not result.interrupted:
+            wait_code, extra = await _wait(pipe, result, opts, progress_stream, app.color, json_out)
+            code = code or wait_code
+
+    if json_out:
+        click.echo(apply_view.render_json(result, extra), nl=False)
+    else:
+        click.echo(apply_view.render_summary_text(result), nl=False)
+        if extra.get("moderation_text"):
+            click.echo(extra.pop("moderation_text"), nl=False)
+    return code
+
+
+def _empty_result(plan: Any) -> Any:
+    from aplusctl.engine.apply import ApplyResult
+
+    return ApplyResult(outcomes=[], target=plan.target)
+
+
+async def _wait(pipe: Any, result: Any, opts: ApplyOptions, stream: Any, color: bool,
+                json_out: bool) -> tuple[int, dict[str, Any]]:
+    """Poll moderation for what this run submitted; 1 when rejected or still in review."""
+    from aplusctl.engine.status import (
+        REAL_POLL_SECONDS, SANDBOX_POLL_SECONDS, StatusQuery, read_status, wait_for_moderation,
+    )
+    from aplusctl.render.status_view import render_status_text, status_json
+
+    submitted = [o for o in result.outcomes if o.did("submit") and o.content_reference_key]
+    if not submitted:
+        return 0, {}
+    interval = opts.poll_interval or (SANDBOX_POLL_SECONDS if pipe.is_sandbox else REAL_POLL_SECONDS)
+    print(f"Waiting for moderation of {len(submitted)} document(s) (checking every {interval:g} s, "
+          f"up to {opts.timeout:g} s)…", file=stream, flush=True)
+    waited = await wait_for_moderation(
+        pipe.client, [(o.marketplace_id, o.content_reference_key) for o in submitted],
+        timeout=opts.timeout, interval=interval,
+    )
+    asins = {d.name: tuple(d.asins) for d in pipe.desired_by_name.values()}
+    statuses = await read_status(pipe.client, [
+        StatusQuery(o.name, o.marketplace_id, asins.get(o.name, ()), o.content_reference_key)
+        for o in submitted
+    ])
+    code = 0
+    if waited.timed_out or any(s.status in ("REJECTED", "SUBMITTED") for s in statuses):
+        code = 1
+    tail = ""
+    if waited.timed_out:
+        tail = f"Still in review after {opts.timeout:g} s; check later with `aplusctl status`.\n"
+    extra: dict[str, Any] = {
+        "moderation": {"timed_out": waited.timed_out, "polls": waited.polls,
+                       "documents": [status_json(s) for s in statuses]},
+    }
+    if not json_out:
+        extra["moderation_text"] = "\n" + render_status_text(statuses, color) + tail
+    return code, extra

@@ -1,0 +1,54 @@
+"""`aplusctl status`: where each document stands in moderation, and which ASINs show it."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from aplusctl.cli import App, main
+
+
+@main.command("status")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def status_cmd(app: App, names: tuple[str, ...], fmt: str) -> None:
+    """Live status per document and marketplace: DRAFT, SUBMITTED, APPROVED or REJECTED (with
+    the reasons), when it last changed, and the ASINs whose detail pages show it.
+
+    NAME selects documents by name, address (US/Chef Knife) or file path; globs work. Read-only:
+    one listing per marketplace plus relations and publish records per document.
+    """
+    code = asyncio.run(_status(app, names, fmt))
+    sys.stdout.flush()
+    raise SystemExit(code)
+
+
+async def _status(app: App, names: tuple[str, ...], fmt: str) -> int:
+    from aplusctl.cli.apply import Pipeline
+    from aplusctl.engine.plan import address_of, pinned_key, selected
+    from aplusctl.engine.status import StatusQuery, read_status
+    from aplusctl.errors import UserError
+    from aplusctl.render.status_view import render_status_json, render_status_text
+
+    async with Pipeline(app.root) as pipe:
+        queries: list[StatusQuery] = []
+        for doc in pipe.desired:
+            for mid in doc.marketplaces:
+                if names and not selected(doc.name, address_of(mid, doc.name), doc.path, names, ()):
+                    continue
+                entry = pipe.lock.document(mid, doc.name) or {}
+                key = pinned_key(doc, mid) or entry.get("content_reference_key")
+                queries.append(StatusQuery(doc.name, mid, tuple(doc.asins), key))
+        if names and not queries:
+            raise UserError(f"no document matches {', '.join(names)}")
+        statuses = await read_status(pipe.client, queries)
+    if fmt == "json":
+        click.echo(render_status_json(statuses), nl=False)
+    else:
+        if pipe.target is not None:
+            click.echo(f"Target: {pipe.target.description}\n")
+        click.echo(render_status_text(statuses, app.color), nl=False)
+    return 0
