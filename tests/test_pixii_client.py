@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from aplusctl.pixii.errors import (
     JobTimeout,
     NoActiveBrand,
     NotAnImage,
+    PixiiConnectionError,
     PixiiInternalError,
     PixiiUnauthorized,
     PixiiUnavailable,
@@ -28,6 +30,7 @@ from aplusctl.pixii.errors import (
     RateLimitDayExceeded,
     RateLimitMinuteExceeded,
     ResultExpired,
+    SubmitOutcomeUnknown,
     from_answer,
 )
 from test_pixii_support import KEY, PixiiServer, pixii_server, request_body  # noqa: F401
@@ -226,18 +229,52 @@ def test_wait_is_bounded(pixii_server: PixiiServer) -> None:
 def test_polling_retries_a_transient_503_but_a_submit_500_is_raised(pixii_server: PixiiServer) -> None:
     async def body(client: PixiiClient) -> Job:
         job = await client.submit_a_plus(request_body())
-        pixii_server.admin("POST", "faults", {"status": 503, "count": 2, "retry_after": 0})
+        pixii_server.admin("POST", "faults", {"kind": "503", "count": 2, "retry_after": 0})
         return await client.wait(job.id, interval=FAST, timeout=30)
 
     assert run(pixii_server, body, backoff=0.01).status == "completed"
-    pixii_server.admin("POST", "faults", {"status": 500, "count": 1})
+    pixii_server.admin("POST", "faults", {"kind": "500", "count": 1})
     with pytest.raises(PixiiInternalError):
         run(pixii_server, lambda c: c.submit_a_plus(request_body()), backoff=0.01)
     log = pixii_server.admin("GET", "requests")["requests"]
     assert [e["status"] for e in log if e["path"].endswith("/a_plus")] == [202, 500]
-    pixii_server.admin("POST", "faults", {"status": 503, "count": 5, "retry_after": 0})
+    pixii_server.admin("POST", "faults", {"kind": "503", "count": 5, "retry_after": 0})
     with pytest.raises(PixiiUnavailable):
         run(pixii_server, lambda c: c.list_jobs("B0PIXIITST"), backoff=0.01, max_retries=1)
+
+
+def test_a_dropped_submission_is_not_retried_and_says_so(pixii_server: PixiiServer) -> None:
+    pixii_server.admin("POST", "faults", {"kind": "drop", "count": 1})
+    with pytest.raises(SubmitOutcomeUnknown) as caught:
+        run(pixii_server, lambda c: c.submit_a_plus(request_body(asin="B0DROPPED1")))
+    assert "List the ASIN's jobs" in str(caught.value)
+    # It did reach Pixii: one job, charged once, which the caller can find by ASIN.
+    listed = run(pixii_server, lambda c: c.list_jobs("B0DROPPED1"))
+    assert len(listed) == 1 and pixii_server.state()["balance"] == 980
+
+
+def test_a_dropped_poll_is_retried(pixii_server: PixiiServer) -> None:
+    async def body(client: PixiiClient) -> Job:
+        job = await client.submit_a_plus(request_body())
+        pixii_server.admin("POST", "faults", {"kind": "drop", "count": 2})
+        return await client.wait(job.id, interval=FAST, timeout=30)
+
+    assert run(pixii_server, body, backoff=0.01).status == "completed"
+
+
+def test_an_unreachable_endpoint_is_a_clear_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def main() -> None:
+        async with PixiiClient(f"http://127.0.0.1:{port}/pixii", KEY, backoff=0.01) as client:
+            await client.submit_a_plus(request_body())
+
+    with pytest.raises(PixiiConnectionError) as caught:
+        asyncio.run(main())
+    assert "APLUSCTL_PIXII_ENDPOINT" in str(caught.value) and KEY not in str(caught.value)
+    assert not isinstance(caught.value, SubmitOutcomeUnknown)
 
 
 def test_expired_results_are_reported(pixii_server: PixiiServer) -> None:

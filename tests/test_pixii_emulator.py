@@ -287,11 +287,11 @@ def test_request_log_records_calls_but_never_the_key(pixii_server: PixiiServer) 
 
 
 def test_injected_faults_answer_500_and_503(pixii_server: PixiiServer) -> None:
-    pixii_server.admin("POST", "faults", {"status": 503, "count": 1})
+    pixii_server.admin("POST", "faults", {"kind": "503", "count": 1})
     response = pixii_server.submit(request_body())
     assert response.status_code == 503 and _error(response)["code"] == "SERVICE_UNAVAILABLE"
     assert "Retry-After" in response.headers
-    pixii_server.admin("POST", "faults", {"status": 500, "count": 1})
+    pixii_server.admin("POST", "faults", {"kind": "500", "count": 1})
     response = httpx.get(f"{pixii_server.endpoint}/v1/api/jobs/job_x", headers=AUTH)
     assert response.status_code == 500 and _error(response)["code"] == "INTERNAL_ERROR"
     assert pixii_server.submit(request_body()).status_code == 202

@@ -52,6 +52,7 @@ TERMINAL = frozenset({"completed", "failed"})
 USER_AGENT = (f"aplusctl/{__version__} (Language=Python/{platform.python_version()}; "
               f"Platform={platform.system()})")
 _TRANSIENT = frozenset({500, 502, 503, 504})
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 # --- what Pixii answers ----------------------------------------------------------------------
@@ -221,7 +222,7 @@ class PixiiClient:
     def __init__(self, endpoint: str, api_key: str, *,
                  transport: httpx.AsyncBaseTransport | None = None,
                  request_timeout: float = 30.0, max_rate_wait: float = 120.0,
-                 max_retries: int = 3, backoff: float = 0.5) -> None:
+                 max_retries: int = 3, backoff: float = 0.5, poll_interval: float = 5.0) -> None:
         if not api_key:
             raise PixiiError("PIXII_API_KEY is not set: export your Pixii API key to generate.")
         register_secret(api_key)
@@ -230,6 +231,7 @@ class PixiiClient:
         self.max_rate_wait = max_rate_wait
         self.max_retries = max_retries
         self.backoff = backoff
+        self.poll_interval = poll_interval   # Pixii recommends 5 s; the sandbox can take 0.1 s
         self.rate_limit: dict[str, int] = {}   # the last submission's X-RateLimit-* headers
         self._http = httpx.AsyncClient(transport=transport, timeout=request_timeout,
                                        headers={"User-Agent": USER_AGENT})
@@ -288,13 +290,15 @@ class PixiiClient:
                 return summaries
             page += 1
 
-    async def wait(self, job_id: str, *, interval: float = 5.0, timeout: float = 900.0,
+    async def wait(self, job_id: str, *, interval: float | None = None, timeout: float = 900.0,
                    on_progress: Callable[[Job], Awaitable[None] | None] | None = None) -> Job:
-        """Poll until the job completes or fails (5 s is Pixii's advice); JobTimeout after `timeout`.
+        """Poll every `interval` (default poll_interval) until the job completes or fails;
+        JobTimeout after `timeout` seconds.
 
         A failed job is returned, not raised: its refund and per-variant errors are the caller's
         to report.
         """
+        interval = self.poll_interval if interval is None else interval
         started = time.monotonic()
         while True:
             job = await self.get_job(job_id)
@@ -361,7 +365,7 @@ class PixiiClient:
     async def _send(self, method: str, url: str, *, json: Any = None,
                     params: Mapping[str, Any] | None = None, idempotent: bool, authorised: bool,
                     shown: str) -> httpx.Response:
-        """Send with retries of transient failures; a non-idempotent call retries only unsent ones."""
+        """Send, retrying transient failures; a non-idempotent call retries only unsent requests."""
         headers = {"Authorization": f"Bearer {self._key}"} if authorised else {}
         attempt = 0
         while True:
@@ -370,27 +374,26 @@ class PixiiClient:
             try:
                 response = await self._http.request(method, url, json=json, params=params,
                                                     headers=headers)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            except _UNSENT as exc:   # never left this machine: safe to retry any call
                 failure: Exception = exc
-                retry = attempt <= self.max_retries   # never reached Pixii: safe for any call
             except httpx.TransportError as exc:
-                failure = exc
-                retry = idempotent and attempt <= self.max_retries
                 if not idempotent:
                     raise SubmitOutcomeUnknown(
                         f"The connection to Pixii dropped during {method} {shown} "
                         f"({type(exc).__name__}); the job may have been created and charged. "
                         "List the ASIN's jobs before submitting again.") from None
+                failure = exc
             else:
-                log.debug("pixii %s %s -> %s in %.0f ms", method, shown, response.status_code,
-                          (time.monotonic() - began) * 1000)
+                log.info("pixii %s %s %d %.0fms", method, shown, response.status_code,
+                         (time.monotonic() - began) * 1000)
                 if (response.status_code in _TRANSIENT and idempotent
                         and attempt <= self.max_retries):
                     await asyncio.sleep(self._backoff(attempt, _retry_after(response, None)))
                     continue
                 return response
-            log.debug("pixii %s %s failed: %s", method, shown, type(failure).__name__)
-            if not retry:
+            log.info("pixii %s %s %s %.0fms", method, shown, type(failure).__name__,
+                     (time.monotonic() - began) * 1000)
+            if attempt > self.max_retries:
                 raise PixiiConnectionError(
                     f"Could not reach Pixii for {method} {shown} ({type(failure).__name__}); "
                     "check the network and APLUSCTL_PIXII_ENDPOINT, then run again.") from None

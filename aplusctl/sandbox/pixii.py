@@ -47,6 +47,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from aplusctl.sandbox import pixii_jobs as jobs
+from aplusctl.sandbox.faults import drop_connection
 from aplusctl.sandbox.pixii_images import module_png, preview_png
 from aplusctl.sandbox.pixii_model import JOB_TYPE, VARIANT_BY_SLUG, VARIANTS, validate_submission
 from aplusctl.sandbox.pixii_store import JobRow, PixiiStore
@@ -55,6 +56,7 @@ from aplusctl.sandbox.settings import SANDBOX_PIXII_KEY, SandboxSettings
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Ctx", Request], Awaitable[Response]]
+_DROP_SCOPE_KEY = "aplusctl.pixii.drop"
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,13 @@ def _endpoint(ctx: Ctx, handler: Handler) -> Callable[[Request], Awaitable[Respo
             log.exception("pixii emulator crashed on %s %s", request.method, request.url.path)
             code = "INTERNAL_ERROR"
             response = PixiiError(500, code, "An unexpected error occurred.").response()
+        dropped = bool(request.scope.get(_DROP_SCOPE_KEY))
         # The path only: signed-URL query strings stay out of the log.
-        ctx.store.log(time.time(), request.method, request.url.path, response.status_code, code)
+        ctx.store.log(time.time(), request.method, request.url.path,
+                      0 if dropped else response.status_code, "DROPPED" if dropped else code)
+        if dropped:
+            drop_connection(request.scope)
+            return Response(status_code=500)   # never reaches the client
         return response
 
     return endpoint
@@ -122,18 +129,26 @@ def _authenticate(request: Request) -> None:
         raise PixiiError(401, "UNAUTHORIZED", "Missing or invalid API key.")
 
 
-def _inject_fault(ctx: Ctx) -> None:
-    """Answer the next N API calls with the fault the admin API armed."""
+def _inject_fault(ctx: Ctx, request: Request) -> None:
+    """Answer the next N API calls with the fault the admin API armed.
+
+    A "drop" lets the call take effect and then cuts the connection before the answer: the
+    case where a client cannot know whether its submission was accepted (and charged).
+    """
     with ctx.store.transaction():
         fault = ctx.store.get("faults")
         if not fault or fault.get("remaining", 0) <= 0:
             return
         fault["remaining"] -= 1
         ctx.store.set("faults", fault if fault["remaining"] > 0 else None)
-    if fault["status"] == 503:
+    kind = str(fault.get("kind") or fault.get("status"))
+    if kind == "drop":
+        request.scope[_DROP_SCOPE_KEY] = True
+    elif kind == "503":
         raise PixiiError(503, "SERVICE_UNAVAILABLE", "Service is temporarily unavailable.",
                          retry_after=int(fault.get("retry_after", 1)))
-    raise PixiiError(500, "INTERNAL_ERROR", "An unexpected error occurred.")
+    else:
+        raise PixiiError(500, "INTERNAL_ERROR", "An unexpected error occurred.")
 
 
 def _api_call(ctx: Ctx, request: Request) -> float:
@@ -141,7 +156,7 @@ def _api_call(ctx: Ctx, request: Request) -> float:
     _authenticate(request)
     now = ctx.now()
     ctx.store.settle(now)
-    _inject_fault(ctx)
+    _inject_fault(ctx, request)
     return now
 
 

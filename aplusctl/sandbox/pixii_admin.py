@@ -11,8 +11,9 @@ All under /pixii/_sandbox/; bodies are JSON; setters answer the resulting state.
     PUT|POST     /_sandbox/job-seconds  {"seconds": 0.2}   (null: back to the sandbox setting)
     PUT|POST     /_sandbox/clock        {"offset_seconds": 691200} or {"advance_seconds": 86400}
     PUT|POST     /_sandbox/limits       {"per_minute"?: 10, "per_day"?: 500, "window_seconds"?: 60}
-    POST         /_sandbox/faults       {"status": 500|503, "count": 2, "retry_after"?: 1}
-                                        the next N API calls fail (503s carry Retry-After)
+    POST         /_sandbox/faults       {"kind": "500"|"503"|"drop", "count": 2, "retry_after"?: 1}
+                                        the next N API calls fail (503s carry Retry-After; a
+                                        drop takes effect, then cuts the connection unanswered)
     GET          /_sandbox/requests     ?limit=200: time, method, path, status, code (no secrets)
 """
 
@@ -131,12 +132,12 @@ async def set_limits(ctx: Ctx, request: Request) -> Response:
 
 async def arm_faults(ctx: Ctx, request: Request) -> Response:
     body = await _json(request)
-    status = body.get("status")
-    if status not in (500, 503):
-        raise _bad("status must be 500 or 503")
+    kind = str(body.get("kind") or body.get("status") or "")
+    if kind not in ("500", "503", "drop"):
+        raise _bad("kind must be '500', '503' or 'drop'")
     count = int(_number(body, "count", low=0))
     retry_after = int(_number(body, "retry_after")) if "retry_after" in body else 1
-    fault = {"status": status, "remaining": count, "retry_after": retry_after}
+    fault = {"kind": kind, "remaining": count, "retry_after": retry_after}
     ctx.store.set("faults", fault if count else None)
     return _state(ctx)
 
