@@ -72,3 +72,4 @@ from aplusctl.cli import gha  # noqa: E402,F401
 from aplusctl.cli import plan  # noqa: E402,F401
 from aplusctl.cli import apply  # noqa: E402,F401
 from aplusctl.cli import status  # noqa: E402,F401
+from aplusctl.cli import generate  # noqa: E402,F401
