@@ -83,70 +83,14 @@ def apply_cmd(app: App, planfile: Path | None, auto_approve: bool, parallelism: 
     raise SystemExit(code)
 
 
-class Pipeline:
-    """load → target → refresh → plan, shared by apply and status (async context manager).
+def _is_sandbox(target: Any) -> bool:
+    """The embedded sandbox, or an endpoint override on loopback (`aplusctl sandbox serve`)."""
+    if getattr(target, "sandbox_url", None):
+        return True
+    from urllib.parse import urlparse
 
-    Content errors stop here, before any API call: apply never works from files that do not
-    validate.
-    """
-
-    def __init__(self, root: Path) -> None:
-        from aplusctl.config import load_config
-        from aplusctl.content.loader import load_repo
-        from aplusctl.engine.lock import load_lock
-
-        self.root = root
-        self.config = load_config(root)
-        loaded = load_repo(root, self.config)
-        if loaded.errors:
-            shown = "\n".join(f"  {d}" for d in sorted(loaded.errors)[:20])
-            more = len(loaded.errors) - 20
-            raise UserError(
-                f"the content files have {len(loaded.errors)} error(s); nothing was applied:\n{shown}"
-                + (f"\n  … and {more} more" if more > 0 else "")
-                + "\nRun `aplusctl validate` for the full list."
-            )
-        self.desired = loaded.documents
-        self.desired_by_name = {d.name: d for d in self.desired}
-        self.lock = load_lock(root)
-        ids = {m for d in self.desired for m in d.marketplaces}
-        ids |= set(getattr(self.config, "marketplace_ids", []) or [])
-        self.marketplace_ids = sorted(ids)
-        self.client: Any = None
-        self.target: Any = None
-        self._cm: Any = None
-
-    @property
-    def is_sandbox(self) -> bool:
-        """The embedded sandbox, or an endpoint override on loopback (`sandbox serve`)."""
-        if self.target is not None and getattr(self.target, "sandbox_url", None):
-            return True
-        from urllib.parse import urlparse
-
-        override = os.environ.get("APLUSCTL_SPAPI_ENDPOINT", "")
-        host = urlparse(override).hostname or ""
-        return host in ("127.0.0.1", "localhost", "::1")
-
-    async def __aenter__(self) -> "Pipeline":
-        from aplusctl.target import open_target
-
-        self._cm = open_target(self.root, self.config, self.marketplace_ids)
-        self.target = await self._cm.__aenter__()
-        self.client = self.target.client
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self._cm.__aexit__(*exc)
-
-    async def plan(self, targets: Sequence[str] = (), excludes: Sequence[str] = ()) -> Any:
-        from aplusctl.engine.plan import make_plan
-        from aplusctl.engine.refresh import refresh
-
-        prune = bool(getattr(self.config, "prune", False))
-        live = await refresh(self.client, self.desired, self.marketplace_ids, self.lock, prune=prune)
-        return make_plan(self.desired, live, self.lock, self.config, targets=targets,
-                         excludes=excludes, target=self.target.description)
-
+    override = os.environ.get("APLUSCTL_SPAPI_ENDPOINT", "")
+    return (urlparse(override).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 def _scope_from_plan(plan: Any) -> tuple[str, ...]:
     """A saved plan's scope as exact --target patterns (its addresses, glob-escaped)."""
@@ -167,6 +111,7 @@ def _confirm(target: str) -> bool:
 
 
 async def _apply(app: App, opts: ApplyOptions) -> int:
+    from aplusctl.cli.plan import ProgressView, open_pipeline
     from aplusctl.engine.apply import CallTripwire, Executor, install_interrupt
     from aplusctl.engine.fingerprint import stale_reasons
     from aplusctl.render import apply_view
@@ -185,11 +130,15 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
     progress_stream = sys.stderr if json_out else sys.stdout
     targets = _scope_from_plan(saved) if saved is not None else opts.targets
 
-    async with Pipeline(app.root) as pipe:
+    async with open_pipeline(app.root) as pipe:
         kill_after = os.environ.get(KILL_HOOK_ENV)
         if kill_after:
             pipe.client = CallTripwire(pipe.client, int(kill_after))
-        plan = await pipe.plan(targets=targets, excludes=opts.excludes)
+        view = ProgressView(sys.stderr)
+        try:
+            plan = await pipe.plan(targets=targets, excludes=opts.excludes, progress=view)
+        finally:
+            view.close()
 
         if saved is not None:
             reasons = stale_reasons(saved.fingerprint, plan.fingerprint)
@@ -265,7 +214,8 @@ async def _wait(pipe: Any, result: Any, opts: ApplyOptions, stream: Any, color: 
     submitted = [o for o in result.outcomes if o.did("submit") and o.content_reference_key]
     if not submitted:
         return 0, {}
-    interval = opts.poll_interval or (SANDBOX_POLL_SECONDS if pipe.is_sandbox else REAL_POLL_SECONDS)
+    interval = opts.poll_interval or (
+        SANDBOX_POLL_SECONDS if _is_sandbox(pipe.target) else REAL_POLL_SECONDS)
     print(f"Waiting for moderation of {len(submitted)} document(s) (checking every {interval:g} s, "
           f"up to {opts.timeout:g} s)…", file=stream, flush=True)
     waited = await wait_for_moderation(

@@ -27,15 +27,15 @@ def status_cmd(app: App, names: tuple[str, ...], fmt: str) -> None:
 
 
 async def _status(app: App, names: tuple[str, ...], fmt: str) -> int:
-    from aplusctl.cli.apply import Pipeline
+    from aplusctl.cli.plan import open_pipeline
     from aplusctl.engine.plan import address_of, pinned_key, selected
     from aplusctl.engine.status import StatusQuery, read_status
     from aplusctl.errors import UserError
     from aplusctl.render.status_view import render_status_json, render_status_text
 
-    async with Pipeline(app.root) as pipe:
+    async with open_pipeline(app.root) as pipe:
         queries: list[StatusQuery] = []
-        for doc in pipe.desired:
+        for doc in pipe.documents:
             for mid in doc.marketplaces:
                 if names and not selected(doc.name, address_of(mid, doc.name), doc.path, names, ()):
                     continue
@@ -45,10 +45,10 @@ async def _status(app: App, names: tuple[str, ...], fmt: str) -> int:
         if names and not queries:
             raise UserError(f"no document matches {', '.join(names)}")
         statuses = await read_status(pipe.client, queries)
+        target = pipe.target.description
     if fmt == "json":
         click.echo(render_status_json(statuses), nl=False)
     else:
-        if pipe.target is not None:
-            click.echo(f"Target: {pipe.target.description}\n")
+        click.echo(f"Target: {target}\n")
         click.echo(render_status_text(statuses, app.color), nl=False)
     return 0
