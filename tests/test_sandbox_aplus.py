@@ -389,3 +389,17 @@ def test_publish_records_need_a_valid_asin(sandbox: EmbeddedSandbox) -> None:
         r = c.get("/aplus/2020-11-01/contentPublishRecords", params=params)
         assert r.status_code == 400 and "asin" in r.json()["errors"][0]["details"]
     assert publish_records(c, "B000000001") == []
+
+
+def test_validate_applies_the_guides_stricter_limits(sandbox: EmbeddedSandbox) -> None:
+    c = login(sandbox)
+    body = text_doc(text="x" * 5001)  # STANDARD_TEXT body: 5000 characters
+    module = body["contentDocument"]["contentModuleList"][0]
+    body["contentDocument"]["contentModuleList"] = [module] * 8  # EBC: 7 modules
+    r = c.post("/aplus/2020-11-01/contentAsinValidations", params={"marketplaceId": US}, json=body)
+    errors = r.json()["errors"]
+    assert errors[0]["details"] == "contentModuleList" and "at most 7 modules" in errors[0]["message"]
+    assert errors[1] == {"code": "CONTENT_FAILED_VALIDATION",
+                         "message": "The text is 5001 characters long; at most 5000 are allowed.",
+                         "details": "contentModuleList[0].standardText.body"}
+    assert len(errors) == 9

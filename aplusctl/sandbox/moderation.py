@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from aplusctl.content.limits import MAX_MODULES_BY_CONTENT_TYPE, text_overruns
 from aplusctl.sandbox.state import SandboxState
 from aplusctl.sandbox.store import Document
 
@@ -56,6 +57,7 @@ def content_errors(state: SandboxState, document: dict[str, Any]) -> list[dict[s
                     "message": f"These keywords violate our community guidelines: {', '.join(found)}.",
                     "details": path,
                 })
+    errors += _seller_central_limits(document)
     uploaded = state.store.uploaded_ids(set(images.values()))
     for path, upload_id in images.items():
         if upload_id not in uploaded:
@@ -64,6 +66,24 @@ def content_errors(state: SandboxState, document: dict[str, Any]) -> list[dict[s
                 "message": f"The image {upload_id} was not found; upload it before using it.",
                 "details": path,
             })
+    return errors
+
+
+def _seller_central_limits(document: dict[str, Any]) -> list[dict[str, str]]:
+    """The A+ guide's stricter limits (module count per content type, text lengths per module)."""
+    errors: list[dict[str, str]] = []
+    modules = document.get("contentModuleList") or []
+    most = MAX_MODULES_BY_CONTENT_TYPE.get(str(document.get("contentType")))
+    if most is not None and len(modules) > most:
+        errors.append({"code": "CONTENT_FAILED_VALIDATION",
+                       "message": f"A {document.get('contentType')} document can hold at most {most} modules.",
+                       "details": "contentModuleList"})
+    for i, module in enumerate(modules):
+        for path, limit, length in text_overruns(module):
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+            errors.append({"code": "CONTENT_FAILED_VALIDATION",
+                           "message": f"The text is {length} characters long; at most {limit} are allowed.",
+                           "details": f"contentModuleList[{i}]{where}"})
     return errors
 
 
