@@ -7,6 +7,7 @@ state directory `.aplusctl/` (sandbox database, apply lock) is never committed.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,17 @@ def _git(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return done.stdout
 
 
+def _identity(cwd: Path, env: Mapping[str, str] | None) -> tuple[str, ...]:
+    """The bot's name, unless the workflow configured an identity of its own."""
+    try:
+        configured = _git(cwd, "config", "user.email", env=env).strip()
+    except UserError:
+        configured = ""
+    if configured or (env if env is not None else os.environ).get("GIT_AUTHOR_EMAIL"):
+        return ()
+    return ("-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}")
+
+
 def commit_back(
     cwd: Path,
     message: str = DEFAULT_MESSAGE,
@@ -65,7 +77,7 @@ def commit_back(
     staged = [line for line in _git(cwd, "diff", "--cached", "--name-only", "--relative", env=env).splitlines() if line]
     if not staged:
         return CommitResult(committed=False)
-    identity = ("-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}")
+    identity = _identity(cwd, env)
     _git(cwd, *identity, "commit", "--quiet", "-m", with_skip_ci(message), env=env)
     sha = _git(cwd, "rev-parse", "HEAD", env=env).strip()
     if push:
