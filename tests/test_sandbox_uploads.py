@@ -153,3 +153,38 @@ def test_create_destination_checks_its_parameters(sandbox: EmbeddedSandbox) -> N
     r = httpx.post(sandbox.base_url + RESOURCE, params=good)
     assert r.status_code == 403
     assert c.post(RESOURCE, params=good).status_code == 201
+
+
+def uploaded(c: httpx.Client, data: bytes) -> str:
+    payload = destination(c, data)
+    assert s3_post(payload["url"], data).status_code == 204
+    return payload["uploadDestinationId"]
+
+
+def test_validate_checks_uploaded_images_against_the_module(sandbox: EmbeddedSandbox) -> None:
+    c = login(sandbox)
+    small = uploaded(c, png_bytes(200, 200))
+    not_image = uploaded(c, b"%PDF-1.4 not an image")
+    good = uploaded(c, png_bytes(600, 600))
+    body = text_doc()
+    modules = body["contentDocument"]["contentModuleList"]
+    modules += [image_module(small), image_module(not_image), image_module(good)]
+    cropped = image_module(good)
+    cropped["standardSingleSideImage"]["block"]["image"]["imageCropSpecification"]["offset"] = {
+        "x": {"value": 400, "units": "pixels"}, "y": {"value": 0, "units": "pixels"}}
+    modules.append(cropped)
+    r = c.post("/aplus/2020-11-01/contentAsinValidations", params={"marketplaceId": US}, json=body)
+    got = [(e["details"], e["message"]) for e in r.json()["errors"]]
+    image = ".standardSingleSideImage.block.image"
+    assert got == [
+        (f"contentModuleList[1]{image}", "The crop 300x300+0+0 does not fit in the 200x200 image."),
+        (f"contentModuleList[2]{image}", f"The file behind {not_image} is not a JPEG, PNG or TIFF image."),
+        (f"contentModuleList[4]{image}", "The crop 300x300+400+0 does not fit in the 600x600 image."),
+    ]
+    small_crop = image_module(small)
+    small_crop["standardSingleSideImage"]["block"]["image"]["imageCropSpecification"]["size"] = {
+        "width": {"value": 200, "units": "pixels"}, "height": {"value": 200, "units": "pixels"}}
+    body["contentDocument"]["contentModuleList"] = [small_crop]
+    r = c.post("/aplus/2020-11-01/contentAsinValidations", params={"marketplaceId": US}, json=body)
+    assert [e["message"] for e in r.json()["errors"]] == [
+        "The image is 200x200 px; this module needs at least 300x300 px."]

@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from aplusctl.content.limits import MAX_MODULES_BY_CONTENT_TYPE, text_overruns
+from aplusctl.content.limits import MAX_MODULES_BY_CONTENT_TYPE, image_minimums, text_overruns
 from aplusctl.sandbox.state import SandboxState
-from aplusctl.sandbox.store import Document
+from aplusctl.sandbox.store import Document, Upload
 
 APPROVED, REJECTED, SUBMITTED, DRAFT = "APPROVED", "REJECTED", "SUBMITTED", "DRAFT"
 _ASIN_RE = re.compile(r"^[A-Z0-9]{10}$")
@@ -58,14 +58,15 @@ def content_errors(state: SandboxState, document: dict[str, Any]) -> list[dict[s
                     "details": path,
                 })
     errors += _seller_central_limits(document)
-    uploaded = state.store.uploaded_ids(set(images.values()))
+    uploads = state.store.uploaded(set(images.values()))
     for path, upload_id in images.items():
-        if upload_id not in uploaded:
+        if upload_id not in uploads:
             errors.append({
                 "code": "CONTENT_FAILED_VALIDATION",
                 "message": f"The image {upload_id} was not found; upload it before using it.",
                 "details": path,
             })
+    errors += _image_checks(document, uploads)
     return errors
 
 
@@ -84,6 +85,41 @@ def _seller_central_limits(document: dict[str, Any]) -> list[dict[str, str]]:
             errors.append({"code": "CONTENT_FAILED_VALIDATION",
                            "message": f"The text is {length} characters long; at most {limit} are allowed.",
                            "details": f"contentModuleList[{i}]{where}"})
+    return errors
+
+
+def _px(node: Any, *keys: str) -> int:
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    value = node.get("value") if isinstance(node, dict) else None
+    return value if isinstance(value, int) else 0
+
+
+def _image_checks(document: dict[str, Any], uploads: dict[str, Upload]) -> list[dict[str, str]]:
+    """Uploaded files must be images; crops must fit in them and meet the module's minimum."""
+    errors: list[dict[str, str]] = []
+
+    def fail(message: str, details: str) -> None:
+        errors.append({"code": "CONTENT_FAILED_VALIDATION", "message": message, "details": details})
+
+    for i, module in enumerate(document.get("contentModuleList") or []):
+        for path, (min_w, min_h), node in image_minimums(module):
+            where = f"contentModuleList[{i}]" + "".join(
+                f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+            upload = uploads.get(node.get("uploadDestinationId"))
+            if upload is None:
+                continue
+            if upload.width is None or upload.height is None:
+                fail(f"The file behind {upload.id} is not a JPEG, PNG or TIFF image.", where)
+                continue
+            crop = node.get("imageCropSpecification") or {}
+            w, h = _px(crop, "size", "width"), _px(crop, "size", "height")
+            x, y = _px(crop, "offset", "x"), _px(crop, "offset", "y")
+            if x + w > upload.width or y + h > upload.height:
+                fail(f"The crop {w}x{h}+{x}+{y} does not fit in the {upload.width}x{upload.height} image.",
+                     where)
+            elif w < min_w or h < min_h:
+                fail(f"The image is {w}x{h} px; this module needs at least {min_w}x{min_h} px.", where)
     return errors
 
 

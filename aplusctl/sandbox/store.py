@@ -58,7 +58,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     created REAL NOT NULL,
     expires REAL NOT NULL,
     uploaded_at REAL,
-    size INTEGER
+    size INTEGER,
+    width INTEGER,
+    height INTEGER,
+    format TEXT
 );
 CREATE TABLE IF NOT EXISTS publish_records (
     marketplace_id TEXT NOT NULL,
@@ -136,6 +139,9 @@ class Upload:
     expires: float
     uploaded_at: float | None
     size: int | None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
 
 
 class Store:
@@ -149,7 +155,15 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._migrate()
         self.secret = self._meta_secret()
+
+    def _migrate(self) -> None:
+        """Columns added after a database may already exist (the sandbox keeps state for good)."""
+        have = {r["name"] for r in self._db.execute("PRAGMA table_info(uploads)")}
+        for column, kind in (("width", "INTEGER"), ("height", "INTEGER"), ("format", "TEXT")):
+            if column not in have:
+                self._db.execute(f"ALTER TABLE uploads ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -317,17 +331,23 @@ class Store:
         row = self._one("SELECT * FROM uploads WHERE id=?", (upload_id,))
         return Upload(**dict(row)) if row else None
 
-    def mark_uploaded(self, upload_id: str, size: int) -> None:
+    def mark_uploaded(self, upload_id: str, size: int, width: int | None, height: int | None,
+                      fmt: str | None) -> None:
         with self.tx() as db:
-            db.execute("UPDATE uploads SET uploaded_at=?, size=? WHERE id=?", (time.time(), size, upload_id))
+            db.execute("UPDATE uploads SET uploaded_at=?, size=?, width=?, height=?, format=? WHERE id=?",
+                       (time.time(), size, width, height, fmt, upload_id))
+
+    def uploaded(self, ids: set[str]) -> dict[str, Upload]:
+        """The uploads among `ids` whose S3 POST succeeded."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._all(f"SELECT * FROM uploads WHERE uploaded_at IS NOT NULL AND id IN ({marks})",
+                         tuple(ids))
+        return {r["id"]: Upload(**dict(r)) for r in rows}
 
     def uploaded_ids(self, ids: set[str]) -> set[str]:
-        if not ids:
-            return set()
-        marks = ",".join("?" * len(ids))
-        rows = self._all(f"SELECT id FROM uploads WHERE uploaded_at IS NOT NULL AND id IN ({marks})",
-                         tuple(ids))
-        return {r["id"] for r in rows}
+        return set(self.uploaded(ids))
 
     # --- catalog --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import io
 import json
 import time
 import uuid
@@ -14,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+from PIL import Image
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -121,6 +123,15 @@ async def create_upload_destination(call: Call) -> Response:
                          status=201)
 
 
+def _image_header(data: bytes) -> tuple[int | None, int | None, str | None]:
+    """Pixel size and format, read from the header only; S3 itself stores any bytes."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.width, image.height, image.format
+    except Exception:
+        return None, None, None
+
+
 def _policy_failure(message: str) -> Response:
     return s3_error(403, "AccessDenied", f"Invalid according to Policy: {message}")
 
@@ -225,7 +236,8 @@ async def s3_post(request: Request) -> Response:
     if base64.b64encode(digest).decode() != record.md5:
         return s3_error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.",
                         ExpectedDigest=record.md5, CalculatedDigest=base64.b64encode(digest).decode())
-    state.store.mark_uploaded(record.id, len(data))
+    width, height, fmt = _image_header(data)
+    state.store.mark_uploaded(record.id, len(data), width, height, fmt)
     base = str(request.base_url).rstrip("/")
     return Response(status_code=204, headers={
         "ETag": f'"{digest.hex()}"',
