@@ -172,7 +172,7 @@ def _shorten_middle(text: str, keep: int = 60) -> str:
     """Long runs of unchanged words are context, not content: keep their ends."""
     if len(text) <= 2 * keep + 5:
         return text
-    return text[:keep] + " … " + text[-keep:]
+    return text[:keep].rstrip() + " … " + text[-keep:].lstrip()
 
 
 def _value(value: Any) -> str:
