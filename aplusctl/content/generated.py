@@ -67,7 +67,7 @@ _SINGLE_IMAGE: Final[dict[str, tuple[tuple[str | int, ...], dict[str, Any]]]] = 
     "STANDARD_SINGLE_IMAGE_HIGHLIGHTS": (("image",), {}),
     "STANDARD_SINGLE_IMAGE_SPECS_DETAIL": (("image",), {}),
     "STANDARD_COMPANY_LOGO": (("companyLogo",), {}),
-    "STANDARD_MULTIPLE_IMAGE_TEXT": (("blocks", 0, "image"), {}),
+    "STANDARD_MULTIPLE_IMAGE_TEXT": (("blocks", 0, "block", "image"), {}),
 }
 SINGLE_IMAGE_MODULE_TYPES: Final = tuple(_SINGLE_IMAGE)
 
