@@ -134,3 +134,16 @@ def test_latency_is_added(make_sandbox: Any) -> None:
     c = login(sb)
     with pytest.raises(httpx.ReadTimeout):
         c.get(DOCS, params={"marketplaceId": US}, timeout=0.1)
+
+
+def test_drop_after_stores_the_effect_but_loses_the_answer(sandbox: EmbeddedSandbox) -> None:
+    from test_sandbox_aplus import text_doc
+
+    c = login(sandbox)
+    add_fault(c, operation="createContentDocument", kind="drop_after", count=1)
+    with pytest.raises(httpx.TransportError):
+        httpx.post(sandbox.base_url + DOCS, params={"marketplaceId": US}, json=text_doc("Lost answer"),
+                   headers=dict(c.headers))
+    names = [m["contentMetadata"]["name"] for m in
+             c.get(DOCS, params={"marketplaceId": US}).json()["contentMetadataRecords"]]
+    assert names == ["Lost answer"]

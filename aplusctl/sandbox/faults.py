@@ -7,7 +7,9 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("500", "503", "429", "drop", "slow")
+# drop: the connection dies before the operation runs; drop_after: it runs (and its effect is
+# stored) but the answer never arrives — the case a client must treat as "outcome unknown".
+KINDS = ("500", "503", "429", "drop", "drop_after", "slow")
 
 
 @dataclass

@@ -54,12 +54,14 @@ def sp_operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable
                     elif fault.kind == "drop":
                         drop_connection(request.scope)
                         return Response(status_code=500)
-                    else:
+                    elif fault.kind in _FAULT_CODES:
                         raise SpApiError(_FAULT_CODES[fault.kind])
                 if not state.limiter.take(name, seller):
                     raise SpApiError("QuotaExceeded")
                 limit_header = state.limiter.limit_header(name)
                 response = await handler(Call(request, state, seller))
+                if fault is not None and fault.kind == "drop_after":
+                    drop_connection(request.scope)
             except SpApiError as exc:
                 response = sp_error_response(exc)
                 if exc.status not in (400, 404):
