@@ -243,3 +243,31 @@ def test_generation_needed_costs_credits_once_recorded_it_is_free() -> None:
     lock = Lock()
     lock.generations[plan.changes[0].generation.stanza_hash] = {"job_id": "j"}
     assert make_plan([d], state(), lock).credits == 0
+
+
+def test_unreadable_live_document_is_an_error_not_an_overwrite() -> None:
+    premium = LiveDocument("k1", US, "Chef Knife", "APPROVED", "t",
+                           read_error="Unsupported content module type [premium-module-1]")
+    plan = make_plan([doc()], state(premium), Lock())
+    assert plan.changes == ()
+    (e,) = plan.errors
+    assert "Premium A+" in e.message and "k1" in e.message
+
+
+def test_progress_view_is_sparse_off_a_tty() -> None:
+    import io
+
+    from aplusctl.cli.plan import ProgressView
+
+    stream = io.StringIO()
+    view = ProgressView(stream)
+    for n in range(1, 201):
+        view(n, 200, "call")
+    view.close()
+    lines = stream.getvalue().splitlines()
+    assert 1 <= len(lines) <= 3 and lines[-1] == "refresh: 200/200 calls done"
+    quiet = io.StringIO()
+    small = ProgressView(quiet)
+    for n in range(1, 6):
+        small(n, 5, "call")
+    assert quiet.getvalue() == ""

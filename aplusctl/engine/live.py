@@ -24,6 +24,7 @@ class LiveDocument:
     document: dict[str, Any] | None = None   # the ContentDocument (CONTENTS)
     asins: tuple[str, ...] | None = None     # listContentDocumentAsinRelations, sorted
     rejection_reasons: tuple[str, ...] = ()  # where the API or sandbox exposes them
+    read_error: str | None = None            # why CONTENTS could not be read (e.g. Premium A+)
 
     @property
     def detailed(self) -> bool:

@@ -286,6 +286,12 @@ def make_plan(
                     claimed.add((mid, d.content_reference_key))
             if not selected(doc.name, address, doc.path, targets, excludes):
                 continue
+            if not error and found is not None and found.read_error:
+                error = (
+                    f"the live document {found.content_reference_key} cannot be read through "
+                    f"SP-API ({found.read_error}); it may be Premium A+, which only Seller "
+                    "Central can edit. Rename the file's document or remove it."
+                )
             if error:
                 errors.append(PlanError(address, error))
                 continue

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from aplusctl.engine.live import LiveDocument, LivePublishRecord, LiveState
 from aplusctl.engine.lock import Lock
+from aplusctl.spapi.errors import InvalidInput
 
 Progress = Callable[[int, int, str], None]   # (calls done, calls known so far, what just finished)
 
@@ -110,7 +111,11 @@ async def refresh(
     async def detail(mid: str, key: str, listed: LiveDocument, wants: _Wants) -> None:
         async def get() -> dict[str, Any]:
             async with pool("getContentDocument"):
-                return await client.get_content_document(key, mid, ("CONTENTS", "METADATA"))
+                try:
+                    return await client.get_content_document(key, mid, ("CONTENTS", "METADATA"))
+                except InvalidInput as exc:
+                    # Premium A+ documents cannot be expressed in the 2020-11-01 model
+                    return {"contentRecord": {}, "read_error": str(exc)}
 
         async def asins() -> list[str]:
             async with pool("listContentDocumentAsinRelations"):
@@ -136,6 +141,7 @@ async def refresh(
             document=record.get("contentDocument"),
             asins=tuple(sorted(set(related))),
             rejection_reasons=reasons,
+            read_error=got.get("read_error"),
         ))
         # a pruned document's ASINs: are they still showing it?
         if key in wants.prune_keys and listed.name not in wants.names:
