@@ -50,6 +50,8 @@ DEFAULT_USAGE_PLANS: dict[str, UsagePlan] = {
 }
 # An operation missing from the table gets the most conservative plan Amazon documents.
 FALLBACK_PLAN = UsagePlan(1.0, 1)
+# Float dust: after sleeping exactly the computed delay the bucket may hold 0.9999999999 tokens.
+_EPSILON = 1e-9
 
 
 class TokenBucket:
@@ -98,7 +100,7 @@ class TokenBucket:
         now = self._clock()
         self._refill(now)
         pause = max(0.0, self._paused_until - now)
-        if self._tokens >= 1.0:
+        if self._tokens >= 1.0 - _EPSILON:
             return pause
         return pause + (1.0 - self._tokens) / self.rate
 
