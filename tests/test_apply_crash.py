@@ -1,0 +1,154 @@
+"""Crash safety: `aplusctl apply` SIGKILLed at many points, then run again, converges.
+
+The kill is deterministic: APLUSCTL_TEST_KILL_AFTER_CALLS=k (a test-only hook, see
+aplusctl/engine/apply.py CallTripwire) makes apply SIGKILL itself right after the k-th SP-API or
+upload call returns — the window between "the server did it" and "aplus.lock knows it" that
+crash safety is about. Each point gets its own repo copy and sandbox; the runs go in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from aplusctl.cli import main
+from aplusctl.engine.lock import parse_lock
+from aplusctl.sandbox.server import EmbeddedSandbox
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "content"
+# Two documents, six images, one submitted: ~26 calls in all (refresh included).
+FILES = ("chef-knife-de.yaml", "knife-care.yaml")
+US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+KILL_POINTS = (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23)
+
+
+def small_repo(dest: Path) -> Path:
+    shutil.copytree(EXAMPLES, dest, ignore=shutil.ignore_patterns(".aplusctl", "aplus.lock"))
+    for path in (dest / "content").iterdir():
+        if path.name not in FILES:
+            path.unlink()
+    return dest
+
+
+def spawn(root: Path, sandbox: EmbeddedSandbox, *args: str, kill_after: int | None = None,
+          **popen: object) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APLUSCTL_")}
+    env.update(sandbox.env)
+    if kill_after is not None:
+        env["APLUSCTL_TEST_KILL_AFTER_CALLS"] = str(kill_after)
+    return subprocess.Popen(
+        [sys.executable, "-c", "from aplusctl.cli import main; main()", "-C", str(root), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,  # type: ignore[arg-type]
+    )
+
+
+def cli(root: Path, sandbox: EmbeddedSandbox, *args: str) -> Result:
+    return CliRunner().invoke(main, ["-C", str(root), *args], env=sandbox.env, catch_exceptions=False)
+
+
+def live(sandbox: EmbeddedSandbox) -> list[tuple[str, str]]:
+    """(marketplaceId, name) of every live document, read over the SP-API."""
+    from aplusctl.credentials import SpApiCredentials
+    from aplusctl.spapi.client import SpApiClient
+
+    async def read() -> list[tuple[str, str]]:
+        creds = SpApiCredentials.from_env(sandbox.env)
+        async with SpApiClient(creds, sandbox.base_url, sandbox.env["APLUSCTL_LWA_ENDPOINT"]) as c:
+            found = []
+            for mid in (US, DE):
+                found += [(mid, r["contentMetadata"]["name"]) async for r in c.search_content_documents(mid)]
+            return sorted(found)
+
+    return asyncio.run(read())
+
+
+def check_lock(root: Path, sandbox: EmbeddedSandbox) -> None:
+    """aplus.lock is whole (never half-written) and names only uploads that really happened."""
+    path = root / "aplus.lock"
+    if not path.exists():
+        return
+    lock = parse_lock(path.read_text(encoding="utf-8"))
+    ids = {e["upload_destination_id"] for per in lock.uploads.values() for e in per.values()}
+    assert sandbox.state.store.uploaded_ids(ids) == ids
+
+
+def test_sigkill_at_many_points_then_rerun_converges(
+    tmp_path: Path, make_sandbox: Callable[..., EmbeddedSandbox]
+) -> None:
+    cases = []
+    for k in KILL_POINTS:
+        sandbox = make_sandbox(rate_scale=0)
+        root = small_repo(tmp_path / f"repo-{k}")
+        cases.append((k, sandbox, root, spawn(root, sandbox, "apply", "--auto-approve", kill_after=k)))
+    killed = 0
+    for k, sandbox, root, proc in cases:
+        out, err = proc.communicate(timeout=120)
+        assert "Traceback" not in err, err
+        if proc.returncode == -signal.SIGKILL:
+            killed += 1
+        else:
+            assert proc.returncode == 0, (k, out, err)
+        check_lock(root, sandbox)
+    assert killed >= 10, f"only {killed} runs were killed mid-way"
+
+    for k, sandbox, root, _ in cases:  # re-run in-process: only the killed run needs its own process
+        again = cli(root, sandbox, "apply", "--auto-approve")
+        assert again.exit_code == 0, (k, again.output)
+        check_lock(root, sandbox)
+        docs = live(sandbox)
+        assert len(docs) == len(set(docs)) == 2, (k, docs)  # no duplicate, nothing missing
+        assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0, k
+
+
+def test_sigint_finishes_in_flight_calls_and_exits_130(
+    tmp_path: Path, make_sandbox: Callable[..., EmbeddedSandbox]
+) -> None:
+    sandbox = make_sandbox(latency_ms=150)
+    root = small_repo(tmp_path / "repo")
+    proc = spawn(root, sandbox, "apply", "--auto-approve", "--parallelism", "1")
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if ": uploaded " in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    text = "".join(seen) + out
+    assert proc.returncode == 130, (text, err)
+    assert "Apply interrupted" in text
+    assert "run apply again to finish" in text
+    assert "Traceback" not in err
+    check_lock(root, sandbox)
+    lock = parse_lock((root / "aplus.lock").read_text())
+    assert lock.uploads, "the upload that finished was recorded"
+    again = cli(root, sandbox, "apply", "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert len(live(sandbox)) == 2
+
+
+def test_aplus_lock_is_never_half_written(tmp_path: Path, make_sandbox: Callable[..., EmbeddedSandbox]) -> None:
+    """Kill repeatedly while apply is saving the lock many times: every kill leaves valid JSON."""
+    sandbox = make_sandbox(rate_scale=0)
+    root = small_repo(tmp_path / "repo")
+    for delay in (0.6, 0.7, 0.8, 0.9, 1.0):
+        proc = spawn(root, sandbox, "apply", "--auto-approve")
+        time.sleep(delay)
+        proc.kill()
+        proc.communicate(timeout=30)
+        if (root / "aplus.lock").exists():
+            json.loads((root / "aplus.lock").read_text())
+            check_lock(root, sandbox)
+    final = cli(root, sandbox, "apply", "--auto-approve")
+    assert final.exit_code == 0, final.output
+    assert len(live(sandbox)) == 2
