@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,13 +137,20 @@ def test_sigint_finishes_in_flight_calls_and_exits_130(
 
 
 def test_aplus_lock_is_never_half_written(tmp_path: Path, make_sandbox: Callable[..., EmbeddedSandbox]) -> None:
-    """Kill repeatedly while apply is saving the lock many times: every kill leaves valid JSON."""
-    sandbox = make_sandbox(rate_scale=0)
+    """SIGKILL right after the n-th step line (each step saves aplus.lock): the file is always
+    whole JSON naming only real uploads, and the runs together converge."""
+    sandbox = make_sandbox(rate_scale=0, latency_ms=20)
     root = small_repo(tmp_path / "repo")
-    for delay in (0.6, 0.7, 0.8, 0.9, 1.0):
-        proc = spawn(root, sandbox, "apply", "--auto-approve")
-        time.sleep(delay)
-        proc.kill()
+    for steps in (1, 2, 4, 6):
+        proc = spawn(root, sandbox, "apply", "--auto-approve", "--parallelism", "1")
+        assert proc.stdout is not None
+        seen = 0
+        for line in proc.stdout:
+            if any(word in line for word in (": uploaded ", ": created ", ": related ", ": submitted")):
+                seen += 1
+                if seen == steps:
+                    proc.kill()
+                    break
         proc.communicate(timeout=30)
         if (root / "aplus.lock").exists():
             json.loads((root / "aplus.lock").read_text())
@@ -152,3 +158,4 @@ def test_aplus_lock_is_never_half_written(tmp_path: Path, make_sandbox: Callable
     final = cli(root, sandbox, "apply", "--auto-approve")
     assert final.exit_code == 0, final.output
     assert len(live(sandbox)) == 2
+    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
