@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable
@@ -17,7 +18,9 @@ from aplusctl.config import load_config
 from aplusctl.content.generated import stanza_hash, with_generated
 from aplusctl.content.loader import load_repo
 from aplusctl.content.models import parse_module
+from aplusctl.engine.generate import generate_then_expand
 from aplusctl.engine.lock import load_lock
+from aplusctl.errors import UserError
 from aplusctl.sandbox.server import EmbeddedSandbox
 from aplusctl.sandbox.settings import SANDBOX_PIXII_KEY
 
@@ -290,3 +293,32 @@ def test_a_generated_document_has_valid_modules_and_local_images(
         assert image["altText"] == "Chef knife"
     body = full.body(doc.marketplaces[0])
     assert body["contentType"] == ("EBC" if account_type == "seller" else "EMC")
+
+
+def test_generate_then_expand_is_what_apply_runs_first(pixii: Pixii) -> None:
+    root = pixii.root
+    docs = load_repo(root, load_config(root)).documents
+    endpoint = pixii.sandbox.base_url + "/pixii"
+
+    def expand() -> list[Any]:
+        return asyncio.run(generate_then_expand(docs, load_lock(root), root, endpoint,
+                                                SANDBOX_PIXII_KEY, poll_interval=0.05))
+
+    pixii.admin("PUT", "credits", {"balance": 5})
+    with pytest.raises(UserError, match="(?s)40 credits.*No SP-API change was made"):
+        expand()
+    pixii.admin("PUT", "credits", {"balance": 1000})
+    (expanded,) = expand()
+    assert len(expanded.modules) == 5 and len(expanded.images) == 5
+    (again,) = expand()
+    assert again.modules == expanded.modules
+    assert pixii.submissions() == 1 and pixii.balance == 960
+    with pytest.raises(UserError, match="PIXII_API_KEY is not set"):
+        asyncio.run(generate_then_expand([replace_generate(docs[0])], load_lock(root), root,
+                                         endpoint, None))
+
+
+def replace_generate(doc: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(doc, generate={**STANZA, "user_prompt": "something new"})

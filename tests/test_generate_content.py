@@ -216,3 +216,17 @@ def test_crop_to_keeps_whole_images_of_the_right_shape() -> None:
     assert g.crop_to(970, 600, (970, 600)) == (970, 600, 0, 0)
     assert g.crop_to(1940, 1200, (970, 600)) == (1940, 1200, 0, 0)
     assert g.crop_to(970, 700, (970, 600)) == (970, 600, 0, 50)
+
+
+def test_nothing_to_publish_explains_premium_only_and_failed_basic() -> None:
+    premium = doc({**STANZA, "types": ["A+ Premium"]})
+    reason = g.nothing_to_publish(premium, Lock())
+    assert reason is not None and "Seller Central" in reason
+    key = g.stanza_hash(STANZA)
+    lock = Lock(generations={key: {"status": "completed", "types": STANZA["types"], "variants": {
+        "A+ Basic": {"files": [], "preview": None,
+                     "error": {"code": "IMAGE_GENERATION_ERROR", "message": "no"}}}}})
+    failed = g.nothing_to_publish(doc(), lock)
+    assert failed is not None and "IMAGE_GENERATION_ERROR" in failed and "--force" in failed
+    assert g.nothing_to_publish(doc(), Lock()) is None        # still to generate
+    assert g.nothing_to_publish(doc(None), Lock()) is None

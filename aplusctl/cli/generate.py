@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import ipaddress
 import os
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
@@ -24,7 +22,7 @@ from aplusctl.cli import App, main
 from aplusctl.config import load_config
 from aplusctl.content import generated as g
 from aplusctl.content.loader import DesiredDocument, load_repo
-from aplusctl.engine.generate import GenerateEvent, GenerateResult, generate
+from aplusctl.engine.generate import GenerateEvent, GenerateResult, default_poll_interval, generate
 from aplusctl.engine.lock import Lock, load_lock
 from aplusctl.errors import UserError
 from aplusctl.pixii.client import PixiiClient
@@ -32,8 +30,6 @@ from aplusctl.redact import redact
 from aplusctl.render.diagnostics import text_report
 
 SANDBOX_DB = ".aplusctl/sandbox.sqlite"     # as aplusctl.target resolves it for plan and apply
-PIXII_POLL_SECONDS = 5.0                    # Pixii's advice
-LOOPBACK_POLL_SECONDS = 0.25                # a loopback Pixii is the sandbox: its jobs take seconds
 
 
 @dataclass(frozen=True)
@@ -70,15 +66,6 @@ async def pixii_target(root: Path, sandbox: bool, env: Mapping[str, str]) -> Asy
     yield PixiiTarget(f"Pixii ({endpoint})", endpoint, creds.pixii_api_key(env))
 
 
-def default_poll_interval(endpoint: str) -> float:
-    host = urlsplit(endpoint).hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    return LOOPBACK_POLL_SECONDS if loopback else PIXII_POLL_SECONDS
-
-
 def select(documents: list[DesiredDocument], names: tuple[str, ...]) -> list[DesiredDocument]:
     """Documents with a stanza whose name matches a NAME (globs allowed); every NAME must match."""
     if not names:
@@ -110,7 +97,9 @@ def event_line(event: GenerateEvent) -> str | None:
         case "skipped":
             return f"{who}: already generated (job {event.job_id}); --force to regenerate"
         case "submitted":
-            return f"{who}: submitted Pixii job {event.job_id} ({_credits(event.credits)})"
+            left = ("" if event.remaining_credits is None
+                    else f"; {_credits(event.remaining_credits)} left")
+            return f"{who}: submitted Pixii job {event.job_id} ({_credits(event.credits)}{left})"
         case "recovered":
             return f"{who}: found job {event.job_id} that an interrupted run submitted; resuming"
         case "resumed":

@@ -281,6 +281,25 @@ def assets_only_notice(record: Mapping[str, Any]) -> str | None:
             "Seller Central (A+ Content Manager) by hand.")
 
 
+def nothing_to_publish(doc: DesiredDocument, lock: Lock) -> str | None:
+    """Why a document (as `with_generated` returns it) has no module for the SP-API, or None.
+
+    Plan shows the reason instead of a create; apply skips the document.
+    """
+    if doc.generate is None or doc.modules:
+        return None
+    types = stanza_types(doc.generate)
+    if BASIC not in types:
+        return (f"{describe_types(types)} only: nothing to publish through the SP-API (it has "
+                "only STANDARD_* modules); upload the generated images in Seller Central")
+    record = completed_record(doc.generate, lock)
+    error = ((record or {}).get("variants") or {}).get(BASIC, {}).get("error")
+    if isinstance(error, Mapping):
+        return (f"Pixii could not generate A+ Basic ({error.get('code')}); its credits were "
+                f"refunded. Run `aplusctl generate --force '{doc.name}'` to try again")
+    return None
+
+
 def failed_variants(record: Mapping[str, Any]) -> list[tuple[str, str, str, int]]:
     """(type, code, message, credits refunded) of each variant Pixii could not generate."""
     out = []

@@ -17,6 +17,7 @@ submissions; anything else fails only its own document.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from aplusctl.content import generated as g
 from aplusctl.content.loader import DesiredDocument
@@ -49,6 +51,17 @@ OutcomeStatus = Literal["skipped", "completed", "failed", "expired", "error"]
 _STOPS_ALL = (InsufficientCredits, PixiiUnauthorized, NoActiveBrand, RateLimited)
 # How far before our intent a recovered job may have been created (clocks differ).
 _CLOCK_SKEW = timedelta(minutes=5)
+PIXII_POLL_SECONDS = 5.0          # Pixii's advice
+LOOPBACK_POLL_SECONDS = 0.25      # a loopback Pixii is the sandbox, whose jobs take seconds
+
+
+def default_poll_interval(endpoint: str) -> float:
+    host = urlsplit(endpoint).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return LOOPBACK_POLL_SECONDS if loopback else PIXII_POLL_SECONDS
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class GenerateEvent:
     variant: str | None = None
     files: int = 0
     credits: int = 0                     # charged (submitted) or refunded (variant_failed)
+    remaining_credits: int | None = None # the balance after a submission, when Pixii says
     message: str = ""
 
 
@@ -197,6 +211,37 @@ async def generate(
     return result
 
 
+async def generate_then_expand(
+    docs: list[DesiredDocument],
+    lock: Lock,
+    root: Path,
+    pixii_endpoint: str,
+    pixii_key: str | None,
+    *,
+    on_event: Callable[[GenerateEvent], None] | None = None,
+    poll_interval: float | None = None,
+    timeout: float = 900.0,
+) -> list[DesiredDocument]:
+    """What apply runs before any SP-API call: every generation the plan showed, then the
+    documents with their generated modules (hand-written ones first).
+
+    Any generation that cannot complete (INSUFFICIENT_CREDITS, an expired job, a timeout, ...)
+    raises a UserError naming each, so apply stops before touching the SP-API.
+    """
+    needed = [d for d in docs if g.pending_generation(d, lock) is not None]
+    if needed:
+        if not pixii_key:
+            names = ", ".join(repr(d.name) for d in needed)
+            raise UserError(f"PIXII_API_KEY is not set: it is needed to generate {names}. "
+                            "No SP-API change was made.")
+        async with PixiiClient(pixii_endpoint, pixii_key) as pixii:
+            result = await generate(needed, lock, root, pixii, on_event=on_event, timeout=timeout,
+                                    poll_interval=poll_interval or default_poll_interval(pixii_endpoint))
+        if not result.ok:
+            raise UserError(result.error_message() + "\nNo SP-API change was made.")
+    return [g.with_generated(d, lock, root) for d in docs]
+
+
 def _with_total(exc: PixiiError, remaining: list[DesiredDocument], lock: Lock, force: bool) -> str:
     """An INSUFFICIENT_CREDITS message also says what the whole run needs."""
     if not isinstance(exc, InsufficientCredits):
@@ -239,8 +284,9 @@ async def _submit(run: _Run, doc: DesiredDocument, key: str, outcome: Outcome, *
         if found is None:
             raise                      # the intent stays: the next run looks for the job again
         job = found
-    except BaseException:
+    except PixiiError:
         # Refused before any charge (or never sent): forget the intent, keep what was there.
+        # (Ctrl-C or a cancel mid-request keeps the intent: the next run looks the job up.)
         if previous is None:
             lock.generations.pop(key, None)
         else:
@@ -251,7 +297,8 @@ async def _submit(run: _Run, doc: DesiredDocument, key: str, outcome: Outcome, *
     outcome.job_id = job.id
     outcome.credits_spent = job.credit_cost if job.credit_cost is not None else record["credit_cost"]
     run.emit(GenerateEvent("submitted", doc.name, key, job_id=job.id,
-                           credits=outcome.credits_spent, status=job.status))
+                           credits=outcome.credits_spent, status=job.status,
+                           remaining_credits=job.remaining_credits))
 
 
 def _record_submitted(run: _Run, record: dict[str, Any], job: Job) -> None:
