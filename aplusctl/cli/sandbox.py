@@ -27,17 +27,22 @@ def sandbox() -> None:
               help="Multiplies every usage plan; 0 lifts the limits.")
 @click.option("--moderation-seconds", default=2.0, show_default=True, type=click.FloatRange(0),
               help="How long a submission stays SUBMITTED before APPROVED/REJECTED.")
+@click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(1),
+              help="Lifetime of the LWA access tokens it issues, seconds.")
+@click.option("--pixii-job-seconds", default=2.0, show_default=True, type=click.FloatRange(0),
+              help="How long a Pixii job takes from pending to completed.")
 @click.option("--admin", is_flag=True, help="Expose the admin API under /_sandbox/ and /pixii/_sandbox/.")
 @click.pass_obj
 def serve(app: App, host: str, port: int, db: Path | None, latency_ms: int, rate_scale: float,
-          moderation_seconds: float, admin: bool) -> None:
+          moderation_seconds: float, token_ttl: int, pixii_job_seconds: float, admin: bool) -> None:
     """Serve until Ctrl-C. Prints the base URL and `export NAME=value` lines: eval them to point
     a shell at the sandbox (the credentials printed are the sandbox's own, not real ones)."""
     from aplusctl.sandbox.server import serve as run
 
     path = db if db is not None else app.root / ".aplusctl" / "sandbox.sqlite"
     settings = SandboxSettings(db=path, latency_ms=latency_ms, rate_scale=rate_scale,
-                               moderation_seconds=moderation_seconds, admin=admin)
+                               moderation_seconds=moderation_seconds, token_ttl=token_ttl,
+                               pixii_job_seconds=pixii_job_seconds, admin=admin)
     click.echo(f"# state: {path}", err=True)
     try:
         run(settings, host=host, port=port, announce=lambda line: click.echo(line))
