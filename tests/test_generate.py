@@ -322,3 +322,29 @@ def replace_generate(doc: Any) -> Any:
     from dataclasses import replace
 
     return replace(doc, generate={**STANZA, "user_prompt": "something new"})
+
+
+def test_an_unusable_module_type_is_refused_before_paying(pixii: Pixii) -> None:
+    write_repo(pixii.root, {"Chef Knife": {**STANZA, "module_type": "STANDARD_TEXT"}})
+    result = pixii.generate()
+    assert result.exit_code == 1
+    assert "cannot hold one generated image" in result.output and "nothing was submitted" in result.output
+    assert pixii.submissions() == 0 and pixii.balance == 1000
+
+
+def test_one_name_in_two_marketplace_files_keeps_two_generations(pixii: Pixii) -> None:
+    content = pixii.root / "content"
+    for old in content.iterdir():
+        old.unlink()
+    for country in ("US", "DE"):
+        stanza = {**STANZA, "types": ["A+ Basic"], "country_code": country}
+        body = {"name": "Chef Knife", "marketplaces": [country], "asins": [STANZA["asin"]],
+                "generate": stanza}
+        (content / f"knife-{country.lower()}.yaml").write_text(json.dumps(body))
+    result = pixii.generate()
+    assert result.exit_code == 0, result.output
+    generations = pixii.lock()
+    assert len(generations) == 2 and len({r["dir"] for r in generations.values()}) == 2
+    for record in generations.values():
+        assert assert_files_match_lock(pixii.root, record) == 6
+    assert pixii.generate().exit_code == 0 and pixii.submissions() == 2

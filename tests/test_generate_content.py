@@ -79,9 +79,13 @@ def test_slugs() -> None:
 
 
 def test_a_second_document_with_the_same_slug_gets_its_own_folder() -> None:
-    lock = Lock(generations={"sha256:aaa": {"document": "Chef Knife", "dir": "assets/generated/chef-knife"}})
-    assert g.document_dir("Chef Knife", "sha256:bbb", lock) == "assets/generated/chef-knife"
-    assert g.document_dir("chef knife", "sha256:bbbbbbbbcc", lock) == "assets/generated/chef-knife-bbbbbbbb"
+    lock = Lock(generations={"sha256:aaa": {"document": "Chef Knife", "path": "content/us.yaml",
+                                            "dir": "assets/generated/chef-knife"}})
+    assert g.document_dir("Chef Knife", "content/us.yaml", "sha256:bbb", lock) == "assets/generated/chef-knife"
+    assert g.document_dir("chef knife", "content/other.yaml", "sha256:bbbbbbbbcc", lock) == (
+        "assets/generated/chef-knife-bbbbbbbb")
+    assert g.document_dir("Chef Knife", "content/de.yaml", "sha256:cccccccc", lock) == (
+        "assets/generated/chef-knife-cccccccc")
 
 
 # --- what plan shows -------------------------------------------------------------------------
@@ -95,7 +99,8 @@ def test_pending_generation_lifecycle() -> None:
     assert pending is not None and pending.reason == "new" and pending.credits == 40
     assert pending.summary == "+ generate A+ Basic, A+ Premium via Pixii (40 credits)"
 
-    lock.generations[key] = {"document": "Chef Knife", "status": "submitted", "job_id": "job_1"}
+    lock.generations[key] = {"document": "Chef Knife", "path": "content/knife.yaml",
+                             "status": "submitted", "job_id": "job_1"}
     resume = g.pending_generation(d, lock)
     assert resume is not None and resume.reason == "resume" and resume.credits == 0
 
@@ -197,6 +202,8 @@ def test_the_stanza_module_type_wins(module_type: str) -> None:
 
 
 def test_a_module_type_without_one_image_is_a_clear_error() -> None:
+    assert g.stanza_problem({**STANZA, "module_type": "STANDARD_TEXT"}) is not None
+    assert g.stanza_problem({**STANZA, "module_type": "STANDARD_SINGLE_SIDE_IMAGE"}) is None
     record, images = basic_record(1)
     with pytest.raises(UserError, match="STANDARD_TEXT cannot hold one generated image"):
         g.generated_modules(doc({**STANZA, "module_type": "STANDARD_TEXT"}), record, images)

@@ -172,8 +172,12 @@ def generate_command(app: App, names: tuple[str, ...], force: bool, timeout: flo
     if not docs:
         click.echo("No generate: stanzas in the content files; nothing to generate.")
         return
-    lock = load_lock(app.root)
-    result = asyncio.run(_run(app.root, config.sandbox, docs, lock, force, timeout, poll_interval))
+    from aplusctl.engine.runlock import RunLock
+
+    with RunLock(app.root):     # one writer of aplus.lock: two runs could both pay for a stanza
+        lock = load_lock(app.root)
+        result = asyncio.run(_run(app.root, config.sandbox, docs, lock, force, timeout,
+                                  poll_interval))
     for line in summary_lines(result, lock):
         click.echo(redact(line))
     if not result.ok:

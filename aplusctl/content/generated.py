@@ -127,11 +127,12 @@ def type_slug(variant: str) -> str:
     return TYPE_SLUGS.get(variant) or slug(variant)
 
 
-def document_dir(name: str, stanza_hash_: str, lock: Lock) -> str:
-    """Where a document's generations live; a hash suffix when another document has the slug."""
+def document_dir(name: str, doc_path: str, stanza_hash_: str, lock: Lock) -> str:
+    """Where a document's generations live; a hash suffix when another content file's
+    generation has the folder (same slug, or one name in two files for two marketplaces)."""
     base = f"{GENERATED_DIR}/{slug(name)}"
     for key, record in lock.generations.items():
-        if key != stanza_hash_ and record.get("dir") == base and record.get("document") != name:
+        if key != stanza_hash_ and record.get("dir") == base and record.get("path") != doc_path:
             return f"{base}-{stanza_hash_.split(':')[-1][:8]}"
     return base
 
@@ -264,7 +265,7 @@ def pending_generation(doc: DesiredDocument, lock: Lock, *, force: bool = False
         return PendingGeneration(doc.name, key, types, cost, "expired")
     if status == "failed":
         return PendingGeneration(doc.name, key, types, cost, "retry")
-    changed = any(r.get("document") == doc.name for k, r in lock.generations.items() if k != key)
+    changed = any(r.get("path") == doc.path for k, r in lock.generations.items() if k != key)
     return PendingGeneration(doc.name, key, types, cost, "changed" if changed else "new")
 
 
@@ -342,12 +343,20 @@ def _place(path: tuple[str | int, ...], value: Any) -> Any:
     return [inner] if isinstance(head, int) else {head: inner}
 
 
+def stanza_problem(stanza: Any) -> str | None:
+    """What makes a stanza's result unusable, found before paying for it."""
+    module_type = _as_mapping(stanza).get("module_type")
+    if module_type is not None and module_type not in _SINGLE_IMAGE:
+        return (f"generate: module_type {module_type} cannot hold one generated image; use one of "
+                + ", ".join(SINGLE_IMAGE_MODULE_TYPES))
+    return None
+
+
 def image_module(module_type: str, image: LocalImage, alt: str) -> dict[str, Any]:
     """One ContentModule of `module_type` showing `image` (cropped to the module's shape)."""
-    if module_type not in _SINGLE_IMAGE:
-        raise UserError(
-            f"generate: module_type {module_type} cannot hold one generated image; use one of "
-            + ", ".join(SINGLE_IMAGE_MODULE_TYPES))
+    problem = stanza_problem({"module_type": module_type})
+    if problem:
+        raise UserError(problem)
     where, extra = _SINGLE_IMAGE[module_type]
     target = min_image_size(module_type, where) or (image.width, image.height)
     component = {

@@ -189,6 +189,10 @@ async def generate(
         if stopped is not None:
             outcome.status, outcome.error = "error", f"not submitted: {stopped}"
             continue
+        problem = g.stanza_problem(doc.generate)
+        if problem is not None:
+            outcome.status, outcome.error = "error", f"{doc.path}: {problem} (nothing was submitted)"
+            continue
         try:
             await _submit(run, doc, key, outcome, force=force)
         except _STOPS_ALL as exc:
@@ -273,7 +277,7 @@ async def _submit(run: _Run, doc: DesiredDocument, key: str, outcome: Outcome, *
             run.emit(GenerateEvent("recovered", doc.name, key, job_id=job.id,
                                    message="found the job an interrupted run submitted"))
             return
-    directory = g.document_dir(doc.name, key, lock)
+    directory = g.document_dir(doc.name, doc.path, key, lock)
     record = g.new_record(doc.name, doc.path, directory, doc.generate, run.now())
     lock.generations[key] = record
     run.save()
@@ -412,7 +416,7 @@ def _variant_type(variant: Variant, index: int, record: dict[str, Any]) -> str:
 async def _download(run: _Run, doc: DesiredDocument, key: str, record: dict[str, Any],
                     job: Job) -> dict[str, dict[str, Any]]:
     """Every successful variant's modules and preview, written into the repo atomically."""
-    directory = record.get("dir") or g.document_dir(doc.name, key, run.lock)
+    directory = record.get("dir") or g.document_dir(doc.name, doc.path, key, run.lock)
     record["dir"] = directory
     out: dict[str, dict[str, Any]] = {}
     for index, variant in enumerate(job.variants):
@@ -495,7 +499,8 @@ def _retire_superseded(run: _Run, key: str, record: dict[str, Any]) -> None:
     """Earlier generations whose folder this one overwrote no longer describe any file."""
     keep = set(g.record_files(record))
     for other_key, other in list(run.lock.generations.items()):
-        if other_key == key or other.get("dir") != record.get("dir"):
+        if other_key == key or other.get("dir") != record.get("dir") \
+                or other.get("path") != record.get("path"):
             continue
         for rel in g.record_files(other):
             if rel not in keep:
