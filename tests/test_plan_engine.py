@@ -271,3 +271,18 @@ def test_progress_view_is_sparse_off_a_tty() -> None:
     for n in range(1, 6):
         small(n, 5, "call")
     assert quiet.getvalue() == ""
+
+
+def test_document_renamed_live_is_found_through_the_lock() -> None:
+    lock = Lock()
+    d = doc()
+    live = applied(d, lock)
+    body = copy.deepcopy(live.document)
+    body["name"] = "Renamed in Seller Central"
+    renamed = LiveDocument("k1", US, "Renamed in Seller Central", "APPROVED", "t",
+                           document=body, asins=live.asins)
+    plan = make_plan([d], state(renamed), lock)
+    (c,) = plan.changes
+    assert c.content_reference_key == "k1" and c.previous_name == "Renamed in Seller Central"
+    assert c.drift == "live" and c.actions[0] == "update"
+    assert plan.unmanaged == ()
