@@ -587,6 +587,15 @@ def _plan_one(
             ))
             break
 
+    if generation is not None:
+        premium = [t for t in generation.types if "Premium" in t]
+        if premium:
+            warnings.append(PlanWarning(
+                "premium-assets-only",
+                f"{' and '.join(premium)} cannot be published through SP-API 2020-11-01: their "
+                "assets are downloaded into the repo; upload them in Seller Central",
+            ))
+
     drift, drift_note = "none", ""
     if found is not None and after is not None and before is not None:
         entry = lock.document(mid, doc.name) or (
