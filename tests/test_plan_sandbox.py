@@ -321,3 +321,23 @@ def test_embedded_sandbox_is_the_default(tmp_path: Path, monkeypatch: pytest.Mon
     assert "Target: sandbox (.aplusctl/sandbox.sqlite)" in r.output
     assert (root / ".aplusctl" / "sandbox.sqlite").is_file()
     assert "Plan: 1 to create" in r.output
+
+
+def test_no_secret_in_verbose_logs_of_a_real_process(sb: EmbeddedSandbox, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = make_repo(tmp_path / "repo", {"knife.yaml": knife_yaml()})
+    exe = Path(sys.executable).with_name("aplusctl")
+    out = tmp_path / "plan.json"
+    for fmt in ("text", "markdown", "json"):
+        proc = subprocess.run(
+            [str(exe), "-C", str(root), "-vv", "plan", "--format", fmt, "--out", str(out)],
+            env={**os.environ, **sb.env}, capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "LWA token" in proc.stderr  # the call log is on
+        for text in (proc.stdout, proc.stderr, out.read_text()):
+            for secret in (SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, SANDBOX_PIXII_KEY):
+                assert secret not in text
