@@ -226,3 +226,25 @@ def test_default_content_dir_is_content(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "a.yaml").write_text("modules: []\nname: a\n")
     assert _run(tmp_path)[:2] == (0, "reformatted content/a.yaml\n")
+
+
+def test_a_comment_the_yaml_library_would_drop_is_refused_not_lost() -> None:
+    # ruamel.yaml loses a comment line above a flow-style list item that has its own end-of-line comment.
+    text = "name: a\nasins:\n  - {p: 1}\n  # keep me\n  - {p: 2}  # eol\n"
+    with pytest.raises(UserError) as info:
+        format_text(text, "f.yaml")
+    assert str(info.value).startswith("f.yaml:4: cannot keep the comment '# keep me'")
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "content").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_files_format_idempotently_with_the_same_meaning_and_comments(path: Path) -> None:
+    from aplusctl.content.fmt import _comments
+
+    text = path.read_text(encoding="utf-8")
+    once = format_text(text, path.name)
+    assert format_text(once, path.name) == once
+    assert yaml.safe_load(once) == yaml.safe_load(text)
+    assert sorted(c for _, c in _comments(once)) == sorted(c for _, c in _comments(text))

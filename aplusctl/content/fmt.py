@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from typing import Any
 
 import yaml
@@ -181,6 +182,33 @@ def _reorder_top_level(lines: list[str], frozen: set[int], keys: list[Any]) -> l
     return header + body + trailer
 
 
+def _comments(text: str) -> list[tuple[int, str]]:
+    """(1-based line, text) of every comment: a `#` outside all tokens, at a line start or after a blank."""
+    covered = bytearray(len(text) + 1)
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        covered[token.start_mark.index : token.end_mark.index] = b"\x01" * (token.end_mark.index - token.start_mark.index)
+    found: list[tuple[int, str]] = []
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        for i, char in enumerate(line):
+            if char == "#" and not covered[offset + i] and (i == 0 or line[i - 1] in " \t"):
+                found.append((number, line[i:].strip()))
+                break
+        offset += len(line) + 1
+    return found
+
+
+def _lost_comment(before: str, after: str) -> tuple[int, str] | None:
+    """The first comment of `before` that `after` no longer has (ruamel drops a few, rarely)."""
+    remaining = Counter(text for _, text in _comments(after))
+    for line, text in _comments(before):
+        if remaining[text]:
+            remaining[text] -= 1
+        else:
+            return line, text
+    return None
+
+
 def _same_meaning(before: str, after: str) -> bool:
     try:
         return bool(yaml.safe_load(before) == yaml.safe_load(after))
@@ -232,4 +260,10 @@ def format_text(text: str, source: str = "<string>") -> str:
     result = "\n".join(prologue + lines).rstrip("\n") + "\n"
     if not _same_meaning(text, result):
         raise UserError(f"{source}: formatting would change what this file means; left unchanged (please report it)")
+    lost = _lost_comment(text, result)
+    if lost is not None:
+        raise UserError(
+            f"{source}:{lost[0]}: cannot keep the comment {lost[1]!r} where it is (the YAML library drops it); "
+            "move it to its own line elsewhere, or remove it. The file is left unchanged"
+        )
     return result
