@@ -331,7 +331,7 @@ def test_no_secret_in_verbose_logs_of_a_real_process(sb: EmbeddedSandbox, tmp_pa
     root = make_repo(tmp_path / "repo", {"knife.yaml": knife_yaml()})
     exe = Path(sys.executable).with_name("aplusctl")
     out = tmp_path / "plan.json"
-    for fmt in ("text", "markdown", "json"):
+    for fmt in ("markdown",):  # the other formats: test_formats_targets_and_no_secrets; --out is JSON
         proc = subprocess.run(
             [str(exe), "-C", str(root), "-vv", "plan", "--format", fmt, "--out", str(out)],
             env={**os.environ, **sb.env}, capture_output=True, text=True, timeout=120,
