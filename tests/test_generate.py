@@ -282,6 +282,7 @@ def test_a_generated_document_has_valid_modules_and_local_images(
     assert doc.modules == []
     full = with_generated(doc, load_lock(pixii.root), pixii.root)
     assert len(full.modules) == cap           # the sandbox's Basic set has 5 modules
+    assert with_generated(full, load_lock(pixii.root), pixii.root) is full   # idempotent
     record = next(iter(pixii.lock().values()))
     files = {f["path"]: f["sha256"] for f in record["variants"]["A+ Basic"]["files"]}
     for module in full.modules:

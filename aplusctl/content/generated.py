@@ -421,7 +421,8 @@ def with_generated(doc: DesiredDocument, lock: Lock, root: Path) -> DesiredDocum
     """The document as apply publishes it: hand-written modules, then the generated ones.
 
     Unchanged when there is no stanza or its generation is not complete (plan then shows the
-    modules as known after generation). The stanza's `submit`, when set, overrides the file's.
+    modules as known after generation), and when `doc` is already expanded (idempotent). The
+    stanza's `submit`, when set, overrides the file's.
     """
     if doc.generate is None:
         return doc
@@ -429,6 +430,8 @@ def with_generated(doc: DesiredDocument, lock: Lock, root: Path) -> DesiredDocum
     if record is None:
         return doc
     images = read_generated_images(record, root)
+    if _already_expanded(doc, record, images):
+        return doc
     modules = generated_modules(doc, record, images)
     used = basic_files(record)[: module_cap(doc)]
     submit = _as_mapping(doc.generate).get("submit")
@@ -438,3 +441,17 @@ def with_generated(doc: DesiredDocument, lock: Lock, root: Path) -> DesiredDocum
         images={**doc.images, **{path: images[path] for path in used}},
         submit=doc.submit if submit is None else bool(submit),
     )
+
+
+def _already_expanded(doc: DesiredDocument, record: Mapping[str, Any],
+                      images: Mapping[str, LocalImage]) -> bool:
+    """True when `doc.modules` already ends with this record's generated modules."""
+    for count in range(len(doc.modules), 0, -1):
+        head = replace(doc, modules=doc.modules[:-count])
+        try:
+            tail = generated_modules(head, record, images)
+        except UserError:
+            return False
+        if tail and doc.modules[-count:] == tail:
+            return True
+    return False
