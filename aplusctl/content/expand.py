@@ -167,14 +167,8 @@ class _Walker:
         self.out.problems.append((src, message))
 
     def synthesized(self, value: Any, api: FieldPath, src: FieldPath) -> None:
-        """Record that `value` at `api` (and everything under it) came from `src` in the file."""
+        """Record that `value` at `api` came from `src`; `to_source` maps everything under it too."""
         self.out.origin[api] = src
-        if isinstance(value, dict):
-            for key, child in value.items():
-                self.synthesized(child, api + (key,), src)
-        elif isinstance(value, list):
-            for index, child in enumerate(value):
-                self.synthesized(child, api + (index,), src)
 
     def check_keys(self, value: dict[str, Any], allowed: Any, src: FieldPath) -> None:
         for key in value:

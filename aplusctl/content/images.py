@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -64,14 +65,10 @@ def sniff_mime(head: bytes) -> str | None:
 
 
 def _read(root: Path, rel: str) -> LocalImage:
-    candidate = root / rel
-    try:
-        real = candidate.resolve(strict=True)
-    except FileNotFoundError:
-        raise ImageProblem(f"image file not found: {rel}") from None
-    except (OSError, RuntimeError) as exc:  # symlink loops and the like
-        raise ImageProblem(f"cannot read image {rel}: {exc}") from None
-    if not real.is_relative_to(root.resolve()):
+    real = Path(os.path.realpath(root / rel))
+    if not real.exists():
+        raise ImageProblem(f"image file not found: {rel}")
+    if not real.is_relative_to(root):
         raise ImageProblem(f"image {rel} is a symlink that leads outside the repo")
     if not real.is_file():
         raise ImageProblem(f"image path is not a file: {rel}")
@@ -104,11 +101,14 @@ class ImageCache:
     """Reads each image once per run, remembering failures as well as successes."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = Path(os.path.realpath(root))
         self._seen: dict[str, LocalImage | ImageProblem] = {}
+        self._rel: dict[str, str] = {}
 
     def get(self, src: str) -> LocalImage:
-        rel = normalise_src(src)
+        rel = self._rel.get(src)
+        if rel is None:
+            rel = self._rel[src] = normalise_src(src)
         hit = self._seen.get(rel)
         if hit is None:
             try:

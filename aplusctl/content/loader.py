@@ -8,6 +8,7 @@ without errors yield documents; callers refuse to plan while `diagnostics` holds
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,11 +262,20 @@ def _load_file(
 def load_repo(root: Path, config: RepoConfig, paths: list[Path] | None = None) -> LoadResult:
     """Load every content file under config.content_dir (or the given files/directories)."""
     root = root.resolve()
+    collecting = gc.isenabled()
+    gc.disable()  # loading makes many small containers and no cycles; collections only cost time
+    try:
+        return _load_all(root, config, paths)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_all(root: Path, config: RepoConfig, paths: list[Path] | None) -> LoadResult:
     files, diags = content_files(root, config, paths)
     cache = ImageCache(root)
     shared: dict[str, Any] = {}
     documents: list[DesiredDocument] = []
-    invalid: set[str] = set()
     for abs_path in files:
         rel = _rel(abs_path, root)
         doc, found = _load_file(abs_path, rel, config, cache, shared)

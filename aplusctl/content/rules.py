@@ -130,28 +130,31 @@ def duplicate_names(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagno
     """Names are identity within a marketplace, so two files may not claim one."""
     if not doc.name:
         return
-    seen: dict[tuple[str, str], tuple[str, int, int]] = ctx.shared.setdefault("names", {})
+    # (marketplaceId, name) → the first claim: its file, its context (positions are worked out
+    # only on a clash) and which field claimed it
+    seen: dict[tuple[str, str], tuple[RuleContext, FieldPath]] = ctx.shared.setdefault("names", {})
     reported: set[tuple[str, str, str]] = ctx.shared.setdefault("names-reported", set())
     claims = [(doc.name, ("name",))] + [(n, ("previous_names", i)) for i, n in enumerate(doc.previous_names)]
     for marketplace_id in doc.marketplaces:
         country = mp.by_id(marketplace_id).country
         for name, where in claims:
             key = (marketplace_id, name)
-            _, here_line, here_col = ctx.locate(where)
             first = seen.get(key)
             if first is None:
-                seen[key] = (ctx.path, here_line, here_col)
+                seen[key] = (ctx, where)
                 continue
-            if first[0] == ctx.path and where != ("name",):
+            other, other_where = first
+            if other.path == ctx.path:
                 continue  # a file may list its own old name; nothing to compare
-            other_path, other_line, other_col = first
+            _, other_line, _ = other.locate(other_where)
+            _, here_line, _ = ctx.locate(where)
             yield ctx.diag(
-                where, f"document name {name!r} is used twice in {country}: also in {other_path}:{other_line}"
+                where, f"document name {name!r} is used twice in {country}: also in {other.path}:{other_line}"
             )
-            if (other_path, name, marketplace_id) not in reported:
-                reported.add((other_path, name, marketplace_id))
-                yield Diagnostic(
-                    other_path, other_line, other_col, "name",
+            if (other.path, name, marketplace_id) not in reported:
+                reported.add((other.path, name, marketplace_id))
+                yield other.diag(
+                    other_where,
                     f"document name {name!r} is used twice in {country}: also in {ctx.path}:{here_line}",
                 )
 

@@ -14,9 +14,32 @@ from typing import Any
 import yaml
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader where it is missing
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_PLAIN_TAGS: dict[str, str] = {}
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader with cheaper tag resolution: libyaml calls back into Python for every
+    node, and a content file is mostly the same few dozen keys."""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass  # the safe loader has no path resolvers
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:  # a plain scalar: its tag depends on its text only
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= 64:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
 FieldPath = tuple[str | int, ...]
 
@@ -47,11 +70,22 @@ class YamlError(Exception):
 
 @dataclass
 class Located:
-    """Plain data plus where each field path starts in the file (1-based line, col)."""
+    """Plain data plus where each field path starts in the file (1-based line, col).
+
+    Positions are worked out only when first asked for: a clean file never needs them, and
+    composing the node tree costs more than loading the data.
+    """
 
     data: Any
-    positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    _positions: dict[FieldPath, tuple[int, int]] | None = None
     problems: list[YamlError] = field(default_factory=list)
+    text: str | None = None
+
+    @property
+    def positions(self) -> dict[FieldPath, tuple[int, int]]:
+        if self._positions is None:
+            self._positions = _compose(self.text or "").positions if self.text else {(): (1, 1)}
+        return self._positions
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """Position of the longest prefix of `path` that exists in the file."""
@@ -73,20 +107,15 @@ def format_path(path: FieldPath) -> str:
     return "".join(out)
 
 
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_SCALAR_BUILDERS = {tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for tag in _SCALAR_TAGS}
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
-    return _Constructor.construct_scalar_value(node)
-
-
-class _Constructor(yaml.constructor.SafeConstructor):
-    """Only ever asked to build plain scalars (str, int, float, bool, None, timestamp)."""
-
-    _one: "_Constructor | None" = None
-
-    @classmethod
-    def construct_scalar_value(cls, node: yaml.ScalarNode) -> Any:
-        if cls._one is None:
-            cls._one = cls()
-        return cls._one.construct_object(node, deep=True)
+    """A plain scalar's value (str, int, float, bool, None, date), never an arbitrary object."""
+    if node.tag == _STR:
+        return node.value
+    return _SCALAR_BUILDERS[node.tag](_CONSTRUCTOR, node)
 
 
 def _unsupported(tag: str) -> str:
@@ -156,8 +185,61 @@ class _Builder:
         return mapping
 
 
+class _Fallback(Exception):
+    """The fast path met something only the careful path reports well."""
+
+
+def _plain(root: yaml.Node) -> Any:
+    """Node tree → data without positions; refuses (to the careful path) anything unusual:
+    tags, non-string, merge or duplicate keys, and aliases (which could expand exponentially)."""
+    seen: set[int] = set()
+
+    def build(node: yaml.Node) -> Any:
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            if node.tag not in _SCALAR_TAGS:
+                raise _Fallback
+            return _SCALAR_BUILDERS[node.tag](_CONSTRUCTOR, node)
+        if id(node) in seen:
+            raise _Fallback
+        seen.add(id(node))
+        if kind is yaml.MappingNode:
+            if node.tag != _MAP:
+                raise _Fallback
+            out = {}
+            for key, value in node.value:
+                if key.__class__ is not yaml.ScalarNode or key.tag != _STR or key.value in out:
+                    raise _Fallback
+                out[key.value] = build(value)
+            return out
+        if node.tag != _SEQ:
+            raise _Fallback
+        return [build(child) for child in node.value]
+
+    return build(root)
+
+
 def load_located(text: str) -> Located:
-    """Parse one YAML document; malformed YAML raises YamlError with its line."""
+    """Parse one YAML document; malformed YAML raises YamlError with its line.
+
+    Clean files take the fast path (libyaml builds the data); anything odd — a duplicate key, a
+    tag, a syntax error — is re-read node by node so the problem is reported at its line.
+    """
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        data = None if node is None else _plain(node)
+    except (_Fallback, yaml.YAMLError, ValueError, RecursionError):
+        return _compose(text)
+    return Located(data=data, text=text)
+
+
+def _compose(text: str) -> Located:
     try:
         loader = _Loader(text)
         try:
@@ -177,8 +259,8 @@ def load_located(text: str) -> Located:
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", 1, 1) from None
     if node is None:
-        return Located(data=None, positions={(): (1, 1)})
+        return Located(data=None, _positions={(): (1, 1)})
     builder = _Builder()
     builder.positions[()] = _pos(node)
     data = builder.build(node, ())
-    return Located(data=data, positions=builder.positions, problems=builder.problems)
+    return Located(data=data, _positions=builder.positions, problems=builder.problems)
