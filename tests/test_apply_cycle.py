@@ -132,3 +132,26 @@ def test_bad_content_stops_before_any_call(root: Path, sandbox: EmbeddedSandbox)
     assert "content/chef-knife.yaml" in result.stderr
     assert "Traceback" not in result.output
     assert live_names(sandbox) == []
+
+
+def test_rename_and_prune(root: Path, sandbox: EmbeddedSandbox) -> None:
+    assert cli(root, "apply", "--auto-approve", "--wait", "--timeout", "30").exit_code == 0
+    old_key = load_lock(root).document(US, "Ferrum & Oak 8-inch chef's knife")["content_reference_key"]
+
+    edit(root, CHEF, "name: Ferrum & Oak 8-inch chef's knife",
+         "name: Ferrum & Oak chef's knife, 8 in\nprevious_names: [\"Ferrum & Oak 8-inch chef's knife\"]")
+    renamed = cli(root, "apply", "--auto-approve")
+    assert renamed.exit_code == 0, renamed.output
+    assert "renamed from" in renamed.stdout and "1 updated" in renamed.stdout
+    lock = load_lock(root)
+    assert lock.document(US, "Ferrum & Oak 8-inch chef's knife") is None
+    assert lock.document(US, "Ferrum & Oak chef's knife, 8 in")["content_reference_key"] == old_key
+    assert "Ferrum & Oak chef's knife, 8 in" in live_names(sandbox)
+    assert cli(root, "plan", "--detailed-exitcode").exit_code == 0
+
+    (root / "aplusctl.yaml").write_text((root / "aplusctl.yaml").read_text() + "prune: true\n")
+    (root / "content/cutting-board.yaml").unlink()
+    pruned = cli(root, "apply", "--auto-approve")
+    assert pruned.exit_code == 0, pruned.output
+    assert "Apply complete: 1 suspended." in pruned.stdout
+    assert cli(root, "plan", "--detailed-exitcode").exit_code == 0

@@ -174,7 +174,8 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
         stop = asyncio.Event()
         progress = apply_view.ApplyProgress(progress_stream, color=app.color)
         executor = Executor(pipe.client, app.root, pipe.lock, pipe.desired_by_name,
-                            progress, parallelism=opts.parallelism, stop=stop)
+                            progress, parallelism=opts.parallelism, stop=stop,
+                            show_plan_warnings=saved is not None or json_out)
         undo = install_interrupt(stop)
         try:
             result = await executor.run(plan)

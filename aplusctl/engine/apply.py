@@ -238,7 +238,9 @@ class Executor:
         on_event: EventSink,
         parallelism: int = 8,
         stop: asyncio.Event | None = None,
+        show_plan_warnings: bool = False,
     ) -> None:
+        self.show_plan_warnings = show_plan_warnings  # when no one saw the plan rendered
         self.client = client
         self.root = root
         self.lock = lock
@@ -363,6 +365,13 @@ class Executor:
     async def _steps(self, change: ResourceChange, outcome: DocOutcome) -> None:
         actions = set(change.actions)
         mp = change.marketplace_id
+        if self.show_plan_warnings and change.warnings:
+            self.emit(ApplyEvent(change.address, "document", "warning", "from the plan", tuple(
+                Message(w.code, w.message) for w in change.warnings)))
+        if change.generation is not None and change.generation.needed:
+            raise DocumentFailed(
+                "document", "its modules come from a Pixii generation that has not run yet; "
+                "run `aplusctl generate` first (apply does not generate content yet)")
         doc = self.desired.get(change.name)
         writes = bool(actions & {"create", "update", "relate"})
         if writes and doc is None:
