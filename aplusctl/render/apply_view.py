@@ -55,6 +55,7 @@ class ApplyProgress:
         self.tty = self.out.isatty() if tty is None else tty
         self.color = color and self.tty
         self._live: dict[str, str] = {}   # address → what it is doing now (TTY only)
+        self._uploads: dict[str, list[int]] = {}  # address → [started, finished] uploads
         self._drawn = 0
 
     # -- helpers ---------------------------------------------------------------------------
@@ -100,15 +101,23 @@ class ApplyProgress:
         if self.tty:
             if ev.step == "document" and ev.state in ("done", "skipped"):
                 self._live.pop(addr, None)
+                self._uploads.pop(addr, None)
                 mark = self._paint("✓", "32") if ev.state == "done" else self._paint("·", "33")
-                self._permanent([f"{mark} {addr}: {ev.detail or 'nothing to do'}"])
+                words = ", ".join(_DONE_WORDS.get(s.strip(), s.strip()) for s in ev.detail.split(",") if s.strip())
+                self._permanent([f"{mark} {addr}: {words or ev.detail or 'nothing to do'}"])
                 return
-            if ev.state == "start":
+            if ev.step == "upload":  # concurrent within a document: show a count, not a name
+                counts = self._uploads.setdefault(addr, [0, 0])
+                counts[0 if ev.state == "start" else 1] += 1
+                self._live[addr] = f"uploading images ({counts[1]}/{counts[0]} done)"
+            elif ev.state == "start":
                 doing = _DOING_WORDS.get(ev.step, ev.step)
                 self._live[addr] = f"{doing} {ev.detail}".rstrip()
-                self._clear_live()
-                self._draw_live()
-                self.out.flush()
+            else:
+                return
+            self._clear_live()
+            self._draw_live()
+            self.out.flush()
             return
         # Plain lines: one per finished step.
         if ev.state == "start" and ev.step != "document":
