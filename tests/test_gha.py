@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from aplusctl.cli import main
 from aplusctl.gha.files import format_output
 from aplusctl.gha.mask import mask_commands
 from aplusctl.gha.outputs import plan_outputs
@@ -69,7 +71,19 @@ _SECRET_NAMES = ("LWA_APP_ID", "LWA_CLIENT_SECRET", "SP_API_REFRESH_TOKEN", "PIX
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """A real process, as the runner starts it (used where process-level behaviour matters)."""
     return subprocess.run(APLUSCTL + args, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def invoke(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """In-process and quicker; the environment is exactly `env` for the runner's variables and secrets,
+    so tests stay hermetic even when the suite itself runs inside GitHub Actions."""
+    overrides: dict[str, str | None] = {k: None for k in os.environ if k.startswith("GITHUB_") or k in _SECRET_NAMES}
+    overrides.update({k: v for k, v in env.items() if k.startswith("GITHUB_") or k in _SECRET_NAMES})
+    result = CliRunner().invoke(main, args, env=overrides)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 # --- masks ----------------------------------------------------------------------------------
@@ -107,7 +121,7 @@ def test_every_gha_command_prints_masks_before_anything_else(runner_env: dict[st
     ]
     # Outside Actions nothing is printed: the masks are for the runner only.
     env["GITHUB_ACTIONS"] = "false"
-    assert run(["gha", "outputs", "--plan", str(plan)], env).stdout == ""
+    assert invoke(["gha", "outputs", "--plan", str(plan)], env).stdout == ""
 
 
 # --- outputs --------------------------------------------------------------------------------
@@ -140,7 +154,7 @@ def test_format_output_single_line_and_heredoc() -> None:
 def test_outputs_command_appends_name_value_lines(runner_env: dict[str, str], tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(PLAN))
-    done = run(["gha", "outputs", "--plan", str(plan)], runner_env)
+    done = invoke(["gha", "outputs", "--plan", str(plan)], runner_env)
     assert done.returncode == 0, done.stderr
     text = Path(runner_env["GITHUB_OUTPUT"]).read_text()
     assert text == (
@@ -151,12 +165,12 @@ def test_outputs_command_appends_name_value_lines(runner_env: dict[str, str], tm
 def test_outputs_command_errors_are_clear(runner_env: dict[str, str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    done = run(["gha", "outputs", "--plan", str(bad)], runner_env)
+    done = invoke(["gha", "outputs", "--plan", str(bad)], runner_env)
     assert done.returncode == 1 and "is not JSON" in done.stderr and "Traceback" not in done.stderr
     env = dict(runner_env)
     del env["GITHUB_OUTPUT"]
     (tmp_path / "ok.json").write_text(json.dumps(PLAN))
-    done = run(["gha", "outputs", "--plan", str(tmp_path / "ok.json")], env)
+    done = invoke(["gha", "outputs", "--plan", str(tmp_path / "ok.json")], env)
     assert done.returncode == 1 and "GITHUB_OUTPUT is not set" in done.stderr
 
 
@@ -166,10 +180,10 @@ def test_outputs_command_errors_are_clear(runner_env: dict[str, str], tmp_path: 
 def test_summary_is_appended_not_overwritten(runner_env: dict[str, str], tmp_path: Path) -> None:
     md = tmp_path / "plan.md"
     md.write_text(PLAN_MD)
-    assert run(["gha", "summary", "--file", str(md)], runner_env).returncode == 0
+    assert invoke(["gha", "summary", "--file", str(md)], runner_env).returncode == 0
     log = tmp_path / "apply.log"
     log.write_text("created US/Chef Knife\n")
-    assert run(["gha", "summary", "--file", str(log), "--code", "--title", "aplusctl apply"], runner_env).returncode == 0
+    assert invoke(["gha", "summary", "--file", str(log), "--code", "--title", "aplusctl apply"], runner_env).returncode == 0
     assert Path(runner_env["GITHUB_STEP_SUMMARY"]).read_text() == (
         "# Earlier step\n\n" + PLAN_MD + "\n## aplusctl apply\n\n```text\ncreated US/Chef Knife\n```\n"
     )
@@ -182,7 +196,7 @@ def _report(runner_env: dict[str, str], tmp_path: Path, mode: str, exitcode: int
     md, plan = tmp_path / "plan.md", tmp_path / "plan.json"
     md.write_text(PLAN_MD)
     plan.write_text(json.dumps(PLAN if exitcode == 2 else {"has_changes": False, "summary": {"no_op": 3}}))
-    return run(
+    return invoke(
         ["gha", "report", "--mode", mode, "--exitcode", str(exitcode), "--markdown", str(md), "--plan", str(plan), *extra],
         runner_env,
     )

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aplusctl.gha.comment import MARKER, MAX_BODY, comment_body
+from test_gha import invoke
 
 TOKEN = "ghs_standInToken0123456789"
 APLUSCTL = [sys.executable, "-c", "import sys; from aplusctl.cli import main; sys.exit(main())"]
@@ -127,7 +128,19 @@ def _env(tmp_path: Path, api_url: str, token: str = TOKEN, number: int = 7) -> d
 def _comment(tmp_path: Path, env: dict[str, str], markdown: str) -> subprocess.CompletedProcess[str]:
     plan = tmp_path / "plan.md"
     plan.write_text(markdown)
-    return subprocess.run(APLUSCTL + ["gha", "comment", "--file", str(plan)], env=env, capture_output=True, text=True)
+    return invoke(["gha", "comment", "--file", str(plan)], env)
+
+
+def test_a_real_process_creates_then_edits(github: tuple[FakeGitHub, str], tmp_path: Path) -> None:
+    gh, api = github
+    plan = tmp_path / "plan.md"
+    for text in ("Plan: 1 to create.\n", "Plan: 2 to create.\n"):
+        plan.write_text(text)
+        done = subprocess.run(APLUSCTL + ["gha", "comment", "--file", str(plan)], env=_env(tmp_path, api),
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert TOKEN not in done.stdout + done.stderr
+    assert [c["body"] for c in gh.on(7)] == [f"{MARKER}\nPlan: 2 to create.\n"]
 
 
 def test_creates_when_absent_then_edits_exactly_one(github: tuple[FakeGitHub, str], tmp_path: Path) -> None:
@@ -217,10 +230,7 @@ def test_report_posts_the_comment_on_pull_requests(github: tuple[FakeGitHub, str
     env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(output))
     md = tmp_path / "plan.md"
     md.write_text("Plan: 1 to update.\n")
-    done = subprocess.run(
-        APLUSCTL + ["gha", "report", "--mode", "plan", "--exitcode", "2", "--markdown", str(md)],
-        env=env, capture_output=True, text=True,
-    )
+    done = invoke(["gha", "report", "--mode", "plan", "--exitcode", "2", "--markdown", str(md)], env)
     assert done.returncode == 0, done.stderr
     assert [c["body"] for c in gh.on(7)] == [f"{MARKER}\nPlan: 1 to update.\n"]
     assert summary.read_text() == "Plan: 1 to update.\n"
@@ -234,9 +244,7 @@ def test_report_fails_when_the_comment_fails(github: tuple[FakeGitHub, str], tmp
     env.update(GITHUB_STEP_SUMMARY=str(tmp_path / "s"), GITHUB_OUTPUT=str(tmp_path / "o"))
     md = tmp_path / "plan.md"
     md.write_text("Plan.\n")
-    done = subprocess.run(
-        APLUSCTL + ["gha", "report", "--exitcode", "0", "--markdown", str(md)], env=env, capture_output=True, text=True,
-    )
+    done = invoke(["gha", "report", "--exitcode", "0", "--markdown", str(md)], env)
     assert done.returncode == 1 and "HTTP 422: Validation Failed" in done.stderr
     assert (tmp_path / "s").read_text() == "Plan.\n"  # the summary was still written
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-APLUSCTL = [sys.executable, "-c", "import sys; from aplusctl.cli import main; sys.exit(main())"]
+from aplusctl.cli import main
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -53,10 +53,12 @@ def _apply_wrote(work: Path) -> None:
 
 def _commit_back(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # As on a fresh runner: no git identity configured anywhere.
-    env = {k: v for k, v in _env().items() if not k.startswith(("GIT_AUTHOR_", "GIT_COMMITTER_"))}
-    env["EMAIL"] = ""
-    return subprocess.run(APLUSCTL + ["-C", str(work), "gha", "commit-back", *args],
-                          env=env, capture_output=True, text=True)
+    overrides: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("GIT_", "GITHUB_"))}
+    overrides.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", EMAIL="")
+    result = CliRunner().invoke(main, ["-C", str(work), "gha", "commit-back", *args], env=overrides)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def test_one_skip_ci_commit_with_lock_and_assets_pushed(clone: Path, tmp_path: Path) -> None:
