@@ -237,3 +237,10 @@ def test_nothing_to_publish_explains_premium_only_and_failed_basic() -> None:
     assert failed is not None and "IMAGE_GENERATION_ERROR" in failed and "--force" in failed
     assert g.nothing_to_publish(doc(), Lock()) is None        # still to generate
     assert g.nothing_to_publish(doc(None), Lock()) is None
+
+
+def test_a_recorded_job_id_without_status_is_a_paid_job_to_resume() -> None:
+    lock = Lock(generations={g.stanza_hash(STANZA): {"job_id": "job_1"}})
+    pending = g.pending_generation(doc(), lock)
+    assert pending is not None and pending.reason == "resume" and pending.credits == 0
+    assert g.record_status(None) is None and g.record_status({}) is None

@@ -197,11 +197,21 @@ def record_files(record: Mapping[str, Any]) -> list[str]:
     return paths
 
 
+def record_status(record: Mapping[str, Any] | None) -> str | None:
+    """The record's status; a job id without one (hand-written, older lock) is a paid job."""
+    if not record:
+        return None
+    status = record.get("status")
+    if isinstance(status, str) and status:
+        return status
+    return "submitted" if record.get("job_id") else None
+
+
 def is_expired(record: Mapping[str, Any], now: datetime) -> bool:
     """A job submitted over 7 days ago and never downloaded: Pixii no longer has its images."""
-    if record.get("status") == "expired":
+    if record_status(record) == "expired":
         return True
-    if record.get("status") != "submitted":
+    if record_status(record) != "submitted":
         return False
     since = parse_iso(record.get("submitted_at"))
     return since is not None and now - since >= RETENTION
@@ -209,7 +219,7 @@ def is_expired(record: Mapping[str, Any], now: datetime) -> bool:
 
 def completed_record(stanza: Any, lock: Lock) -> dict[str, Any] | None:
     record = lock.generations.get(stanza_hash(stanza))
-    return record if record and record.get("status") == "completed" else None
+    return record if record_status(record) == "completed" else None
 
 
 # --- what plan shows -------------------------------------------------------------------------
@@ -254,7 +264,7 @@ def pending_generation(doc: DesiredDocument, lock: Lock, *, force: bool = False
     types = stanza_types(stanza)
     cost = generation_cost(stanza)
     record = lock.generations.get(key)
-    status = record.get("status") if record else None
+    status = record_status(record)
     if force:
         return PendingGeneration(doc.name, key, types, cost, "forced")
     if status == "completed":

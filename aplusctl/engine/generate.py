@@ -170,7 +170,7 @@ async def generate(
         outcome = Outcome(doc.name, key, "skipped")
         result.outcomes.append(outcome)
         record = lock.generations.get(key)
-        status = record.get("status") if record else None
+        status = g.record_status(record)
         if not force and status == "completed" and _files_present(record, root):
             run.emit(GenerateEvent("skipped", doc.name, key, job_id=record.get("job_id")))
             outcome.job_id = record.get("job_id")
@@ -269,7 +269,7 @@ async def _submit(run: _Run, doc: DesiredDocument, key: str, outcome: Outcome, *
     """Submit (or find the job a killed run submitted), recording the job id at once."""
     lock = run.lock
     previous = lock.generations.get(key)
-    if previous is not None and previous.get("status") == "submitting" and not force:
+    if previous is not None and g.record_status(previous) == "submitting" and not force:
         job = await _recover(run, previous)
         if job is not None:
             _record_submitted(run, previous, job)
@@ -517,7 +517,7 @@ def _files_present(record: dict[str, Any], root: Path) -> bool:
 
 def _mark_expired(run: _Run, doc: DesiredDocument, key: str, outcome: Outcome) -> None:
     record = run.lock.generations.get(key)
-    if record is not None and record.get("status") != "expired":
+    if record is not None and g.record_status(record) != "expired":
         record["status"] = "expired"
         run.save()
     cost = g.generation_cost(doc.generate)
