@@ -147,3 +147,22 @@ def test_drop_after_stores_the_effect_but_loses_the_answer(sandbox: EmbeddedSand
     names = [m["contentMetadata"]["name"] for m in
              c.get(DOCS, params={"marketplaceId": US}).json()["contentMetadataRecords"]]
     assert names == ["Lost answer"]
+
+
+def test_faults_reach_lwa_and_the_s3_post(sandbox: EmbeddedSandbox) -> None:
+    from test_sandbox_auth import token_request
+
+    c = login(sandbox)
+    add_fault(c, operation="lwa:token", kind="503", count=1)
+    r = token_request(sandbox)
+    assert r.status_code == 503 and r.json()["error"] == "temporarily_unavailable"
+    add_fault(c, operation="lwa:token", kind="drop", count=1)
+    with pytest.raises(httpx.TransportError):
+        token_request(sandbox)
+    assert token_request(sandbox).status_code == 200
+    data = png_bytes()
+    url = destination(c, data)["url"]
+    add_fault(c, operation="s3:PostObject", kind="503", count=1)
+    r = s3_post(url, data)
+    assert r.status_code == 503 and "<Code>SlowDown</Code>" in r.text
+    assert s3_post(url, data).status_code == 204

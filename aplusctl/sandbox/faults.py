@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 from dataclasses import asdict, dataclass
@@ -81,3 +82,16 @@ class Faults:
                     self._faults.remove(fault)
             return fault
         return None
+
+
+async def inject(faults: Faults, operation: str, scope: dict[str, Any]) -> Fault | None:
+    """Draw this call's fault; stall for 'slow', cut the connection for 'drop'. The caller answers
+    500/503/429 in its own dialect and drops after its work for 'drop_after'."""
+    fault = faults.draw(operation)
+    if fault is None:
+        return None
+    if fault.kind == "slow":
+        await asyncio.sleep(fault.delay_ms / 1000)
+    elif fault.kind == "drop":
+        drop_connection(scope)
+    return fault

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aplusctl.sandbox.errors import BAD_TOKEN, MISSING_TOKEN, SpApiError, json_response
+from aplusctl.sandbox.faults import drop_connection, inject
 from aplusctl.sandbox.settings import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -51,14 +52,32 @@ class Tokens:
         return entry[0]
 
 
+OPERATION = "lwa:token"
+_FAULT_ERRORS = {"500": (500, "server_error"), "503": (503, "temporarily_unavailable"),
+                 "429": (429, "slow_down")}
+
+
 def _oauth_error(status: int, error: str, description: str) -> Response:
     return json_response({"error": error, "error_description": description}, status)
 
 
 async def token_endpoint(request: Request) -> Response:
     """POST /auth/o2/token (form-encoded, as DG22 states)."""
-    request.scope["aplusctl.operation"] = "lwa:token"
-    tokens: Tokens = request.app.state.sandbox.tokens
+    request.scope["aplusctl.operation"] = OPERATION
+    state = request.app.state.sandbox
+    fault = await inject(state.faults, OPERATION, request.scope)
+    if fault is not None and fault.kind in _FAULT_ERRORS:
+        status, error = _FAULT_ERRORS[fault.kind]
+        return _oauth_error(status, error, "The service is unavailable; try again later")
+    if fault is not None and fault.kind == "drop":
+        return Response(status_code=500)  # never reaches the client
+    response = await _exchange(request, state.tokens)
+    if fault is not None and fault.kind == "drop_after":
+        drop_connection(request.scope)
+    return response
+
+
+async def _exchange(request: Request, tokens: Tokens) -> Response:
     raw = (await request.body()).decode("utf-8", "replace")
     form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
     grant = form.get("grant_type")

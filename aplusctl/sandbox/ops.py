@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aplusctl.sandbox.errors import SpApiError, sp_error_response
-from aplusctl.sandbox.faults import drop_connection
+from aplusctl.sandbox.faults import drop_connection, inject
 from aplusctl.sandbox.state import SandboxState
 
 log = logging.getLogger("aplusctl.sandbox")
@@ -47,14 +47,11 @@ def sp_operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable
                 if state.settings.latency_ms:
                     await asyncio.sleep(state.settings.latency_ms / 1000)
                 seller = state.tokens.seller_for(request.headers.get("x-amz-access-token"))
-                fault = state.faults.draw(name)
+                fault = await inject(state.faults, name, request.scope)
                 if fault is not None:
-                    if fault.kind == "slow":
-                        await asyncio.sleep(fault.delay_ms / 1000)
-                    elif fault.kind == "drop":
-                        drop_connection(request.scope)
-                        return Response(status_code=500)
-                    elif fault.kind in _FAULT_CODES:
+                    if fault.kind == "drop":
+                        return Response(status_code=500)  # never reaches the client
+                    if fault.kind in _FAULT_CODES:
                         raise SpApiError(_FAULT_CODES[fault.kind])
                 if not state.limiter.take(name, seller):
                     raise SpApiError("QuotaExceeded")

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from aplusctl.marketplaces import lookup
 from aplusctl.sandbox.errors import SpApiError, invalid, json_response, s3_error
+from aplusctl.sandbox.faults import drop_connection, inject
 from aplusctl.sandbox.ops import Call, sp_operation
 from aplusctl.sandbox.state import SandboxState
 from aplusctl.sandbox.store import Upload
@@ -30,6 +31,7 @@ from aplusctl.sandbox.store import Upload
 APLUS_RESOURCE = "aplus/2020-11-01/contentDocuments"
 BUCKET = "aplus-media"
 S3_PATH = "/_s3/aplus-media"
+S3_OPERATION = "s3:PostObject"
 _EXTENSIONS = {"image/jpeg": "jpg", "image/jpg": "jpg", "image/png": "png", "image/tiff": "tif"}
 # Fields the browser-style POST may carry without a policy condition (AWS RESTObjectPOST).
 _UNCONDITIONED = {"policy", "x-amz-signature", "file"}
@@ -205,7 +207,21 @@ async def _check_form(state: SandboxState, form: Any) -> Response | tuple[dict[s
 async def s3_post(request: Request) -> Response:
     """The presigned multipart POST: 204 like S3, or S3's XML error."""
     state: SandboxState = request.app.state.sandbox
-    request.scope["aplusctl.operation"] = "s3:PostObject"
+    request.scope["aplusctl.operation"] = S3_OPERATION
+    fault = await inject(state.faults, S3_OPERATION, request.scope)
+    if fault is not None and fault.kind == "drop":
+        return Response(status_code=500)  # never reaches the client
+    if fault is not None and fault.kind == "500":
+        return s3_error(500, "InternalError", "We encountered an internal error. Please try again.")
+    if fault is not None and fault.kind in ("503", "429"):
+        return s3_error(503, "SlowDown", "Please reduce your request rate.")
+    response = await _post_object(request, state)
+    if fault is not None and fault.kind == "drop_after":
+        drop_connection(request.scope)
+    return response
+
+
+async def _post_object(request: Request, state: SandboxState) -> Response:
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data"):
         return s3_error(412, "PreconditionFailed",
