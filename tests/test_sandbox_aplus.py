@@ -403,3 +403,28 @@ def test_validate_applies_the_guides_stricter_limits(sandbox: EmbeddedSandbox) -
                          "message": "The text is 5001 characters long; at most 5000 are allowed.",
                          "details": "contentModuleList[0].standardText.body"}
     assert len(errors) == 9
+
+
+def test_publish_records_paginate(make_sandbox: Any) -> None:
+    sb = make_sandbox(page_size=1, rate_scale=0)
+    c = login(sb)
+    keys = []
+    for locale in ("en-US", "es-US", "fr-US"):
+        key = create(c, text_doc(locale, locale=locale))
+        relate(c, key, ["B000000001"])
+        submit(c, key)
+        keys.append(key)
+    settle(c)
+    got: list[str] = []
+    params = {"marketplaceId": US, "asin": "B000000001"}
+    while True:
+        body = c.get("/aplus/2020-11-01/contentPublishRecords", params=params).json()
+        assert len(body["publishRecordList"]) <= 1
+        got += [r["contentReferenceKey"] for r in body["publishRecordList"]]
+        if "nextPageToken" not in body:
+            break
+        params["pageToken"] = body["nextPageToken"]
+    assert got == keys
+    r = c.get("/aplus/2020-11-01/contentPublishRecords",
+              params={"marketplaceId": US, "asin": "B000000002", "pageToken": params["pageToken"]})
+    assert r.status_code == 400

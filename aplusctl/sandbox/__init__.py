@@ -29,8 +29,10 @@ Admin API (only with `admin=True`; JSON, snake_case):
   POST /_sandbox/moderation           {"content_reference_key"?: key (default: every document),
                                        "outcome": APPROVED|REJECTED|null, "reasons": [...]}
   POST /_sandbox/moderation/settle    decide every pending submission now
-  GET|POST|DELETE /_sandbox/faults    {"operation": opId|"*", "kind": 500|503|429|drop|drop_after|slow,
+  GET|POST|DELETE /_sandbox/faults    {"operation": opId|"*"|"lwa:token"|"s3:PostObject",
+                                       "kind": 500|503|429|drop|drop_after|slow,
                                        "rate"?: 0..1, "count"?: N, "delay_ms"?: for slow}
+                                      ("*" covers the SP-API operations only)
   GET|DELETE /_sandbox/requests       ?operation=&limit= → time, method, path, operation, status
                                        (0 = connection dropped), requestId; never a header or body
   POST /_sandbox/ratelimits/reset     refill every bucket
