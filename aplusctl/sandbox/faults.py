@@ -72,8 +72,8 @@ class Faults:
         if not self._faults:
             return None
         for fault in self._faults:
-            if fault.operation not in ("*", operation):
-                continue
+            if fault.operation != operation and not (fault.operation == "*" and ":" not in operation):
+                continue  # "*" means every SP-API operation, not LWA or S3
             if fault.rate < 1.0 and self._random.random() >= fault.rate:
                 continue
             if fault.remaining is not None:
