@@ -75,7 +75,7 @@ def test_ten_percent_faults_converge_without_duplicates(
     assert plan.exit_code == 0, plan.output
 
 
-@pytest.mark.parametrize("kind", ["drop", "500", "503"])
+@pytest.mark.parametrize("kind", ["drop", "drop_after", "500", "503"])
 def test_create_without_an_answer_is_found_by_name_not_repeated(
     root: Path, make_sandbox: Callable[..., EmbeddedSandbox], kind: str
 ) -> None:

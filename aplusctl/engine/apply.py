@@ -224,6 +224,9 @@ class _Stopped(Exception):
 
 
 CREATE_ATTEMPTS = 3
+# After a create without an answer, re-read the listing this many times (after these pauses)
+# before concluding the document was not created and creating it again.
+UNKNOWN_RECHECK_SECONDS: tuple[float, ...] = (0.5, 1.0)
 
 
 class Executor:
@@ -515,12 +518,17 @@ class Executor:
             except CreateOutcomeUnknown:
                 self.emit(ApplyEvent(outcome.address, "create", "warning",
                                      "no answer to create; looking the document up by name"))
-                names = await self._names_in(mp, refresh=True)
-                found = names.get(change.name, [])
+                found: list[str] = []
+                for delay in (0.0, *UNKNOWN_RECHECK_SECONDS):  # let a lagging listing catch up
+                    await asyncio.sleep(delay)
+                    names = await self._names_in(mp, refresh=True)
+                    found = names.get(change.name, [])
+                    if found:
+                        break
                 if len(found) == 1:
                     key = found[0]
                 else:
-                    continue  # not there (or ambiguous): the loop decides
+                    continue  # absent after re-reads (create again) or ambiguous (the loop stops)
             outcome.failed_step = None
             known = names.setdefault(change.name, [])
             if key not in known:
