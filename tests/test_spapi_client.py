@@ -23,6 +23,7 @@ from aplusctl.spapi import (
     CreateOutcomeUnknown,
     InvalidInput,
     LwaError,
+    NetworkError,
     NotFound,
     RetryPolicy,
     ServerError,
@@ -186,6 +187,18 @@ def test_retries_are_bounded_and_end_in_a_typed_error(sandbox: EmbeddedSandbox) 
         run(with_client(sandbox, body, retry=retry))
     assert info.value.request_id
     assert statuses(sandbox, "searchContentDocuments") == [503, 503, 503]
+
+
+def test_an_unreachable_endpoint_fails_in_bounded_retries(sandbox: EmbeddedSandbox) -> None:
+    creds = SpApiCredentials.from_env(sandbox.env)
+    retry = RetryPolicy(max_attempts=3, base=0.01, cap=0.02, rng=random.Random(2))
+
+    async def body() -> None:
+        async with SpApiClient(creds, "http://127.0.0.1:1", sandbox.env["APLUSCTL_LWA_ENDPOINT"], retry=retry) as client:
+            await client.get_content_document("k", US)
+
+    with pytest.raises(NetworkError, match="after 3 attempts"):
+        run(body())
 
 
 @pytest.mark.parametrize("kind", ["drop_after", "drop", "500"])

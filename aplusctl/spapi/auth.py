@@ -92,6 +92,8 @@ class LwaTokenSource:
                 failure = f"{type(exc).__name__}"
                 status: int | None = None
                 log.info("LWA token %s %.0fms", failure, (self._clock() - t0) * 1000)
+            except httpx.HTTPError as exc:  # a malformed endpoint URL: retrying cannot help
+                raise LwaError(None, "request_failed", f"cannot call {self._url}: {type(exc).__name__}") from None
             else:
                 status = response.status_code
                 log.info("LWA token %d %.0fms", status, (self._clock() - t0) * 1000)
@@ -103,7 +105,7 @@ class LwaTokenSource:
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
             wait = self._retry.next_wait(attempt, started, self._clock(), retry_after)
             if wait is None:
-                raise LwaError(status, "temporarily_unavailable", f"no token after {attempt} attempts ({failure})")
+                raise LwaError(status, "temporarily_unavailable", f"no token from {self._url} after {attempt} attempts ({failure})")
             await asyncio.sleep(wait)
 
     def _accept(self, response: httpx.Response) -> str:

@@ -299,6 +299,8 @@ class SpApiClient:
                     ) from None
                 await asyncio.sleep(wait)
                 continue
+            except httpx.HTTPError as exc:
+                raise UploadError(f"upload of {filename} failed: {type(exc).__name__}: {exc}") from None
             request_id = response.headers.get("x-amz-request-id")
             _log_call(label, str(response.status_code), t0, request_id, attempt)
             if response.is_success:
@@ -380,6 +382,11 @@ class SpApiClient:
                         operation=operation,
                     ) from None
                 failure = exc
+            except httpx.HTTPError as exc:  # a bad endpoint URL, a proxy refusing us: not transient
+                _log_call(operation, type(exc).__name__, t0, None, attempt)
+                raise NetworkError(
+                    None, type(exc).__name__, f"cannot call {self._endpoint}: {exc}", operation=operation
+                ) from None
             else:
                 status = response.status_code
                 request_id = response.headers.get("x-amzn-requestid")

@@ -140,6 +140,8 @@ def _lwa_message(status: int | None, error: str, description: str) -> str:
             "the app's credentials were rejected; check LWA_APP_ID and LWA_CLIENT_SECRET (they must "
             "be the LWA credentials of the app the refresh token was issued to)"
         )
+    elif error in ("temporarily_unavailable", "request_failed"):
+        what = "could not get a token; check the network (and APLUSCTL_LWA_ENDPOINT if you set it)"
     elif error == "unauthorized_client":
         what = "this app may not use the refresh-token grant; check the app's LWA settings"
     else:
