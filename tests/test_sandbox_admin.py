@@ -166,3 +166,24 @@ def test_faults_reach_lwa_and_the_s3_post(sandbox: EmbeddedSandbox) -> None:
     r = s3_post(url, data)
     assert r.status_code == 503 and "<Code>SlowDown</Code>" in r.text
     assert s3_post(url, data).status_code == 204
+
+
+def test_admin_plants_seller_central_documents_unchecked(sandbox: EmbeddedSandbox) -> None:
+    c = login(sandbox)
+    odd = {"name": "N" * 140, "contentType": "EBC", "locale": "en-US",
+           "contentModuleList": [{"contentModuleType": "STANDARD_TEXT",
+                                  "standardText": {"body": {"textList": [{"value": ""}]}}}]}
+    r = c.post("/_sandbox/documents", json={"marketplace_id": US, "document": odd, "status": "APPROVED",
+                                            "asins": ["B000000001"]})
+    assert r.status_code == 201, r.text
+    key = r.json()["content_reference_key"]
+    got = c.get(f"{DOCS}/{key}", params={"marketplaceId": US, "includedDataSet": "CONTENTS,METADATA"}).json()
+    assert got["contentRecord"]["contentDocument"] == odd
+    assert got["contentRecord"]["contentMetadata"]["status"] == "APPROVED"
+    assert [p["contentReferenceKey"] for p in publish_records(c, "B000000001")] == [key]
+    # drift made in Seller Central: same key, other content
+    r = c.post("/_sandbox/documents", json={"marketplace_id": US, "content_reference_key": key,
+                                            "document": {**odd, "name": "Edited"}, "status": "APPROVED"})
+    assert r.status_code == 201 and r.json()["content_reference_key"] == key
+    assert metadata(c, key)["name"] == "Edited"
+    assert c.post("/_sandbox/documents", json={"marketplace_id": US}).status_code == 400

@@ -29,6 +29,9 @@ Admin API (only with `admin=True`; JSON, snake_case):
   POST /_sandbox/moderation           {"content_reference_key"?: key (default: every document),
                                        "outcome": APPROVED|REJECTED|null, "reasons": [...]}
   POST /_sandbox/moderation/settle    decide every pending submission now
+  POST /_sandbox/documents            plant/overwrite a document unchecked, as Seller Central
+                                      might leave it: {"marketplace_id", "document",
+                                      "content_reference_key"?, "status"?, "asins"?}
   GET|POST|DELETE /_sandbox/faults    {"operation": opId|"*"|"lwa:token"|"s3:PostObject",
                                        "kind": 500|503|429|drop|drop_after|slow,
                                        "rate"?: 0..1, "count"?: N, "delay_ms"?: for slow}

@@ -4,6 +4,8 @@ request log, rate limits, tokens. Our own API, so plain JSON and snake_case."""
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -13,7 +15,8 @@ from starlette.routing import Route
 from aplusctl.sandbox import moderation
 from aplusctl.sandbox.errors import json_response
 from aplusctl.sandbox.state import SandboxState
-from aplusctl.sandbox.store import CATALOG_STATES
+from aplusctl.sandbox.settings import SANDBOX_SELLER_ID
+from aplusctl.sandbox.store import CATALOG_STATES, Document
 
 
 class BadRequest(Exception):
@@ -99,6 +102,57 @@ async def moderation_settle(request: Request, state: SandboxState) -> Response:
         state.next_due = 0.0
         moderation.settle(state, now=float("inf"))
     return json_response({"settled": [d.key for d in pending]})
+
+
+@_admin
+async def documents_put(request: Request, state: SandboxState) -> Response:
+    """Plant a document as Seller Central would leave it, unchecked (long names, empty texts…):
+    {"marketplace_id", "document": ContentDocument, "content_reference_key"?: overwrite that one,
+    "status"?: DRAFT|SUBMITTED|APPROVED|REJECTED (default DRAFT), "asins"?: [...]}.
+    APPROVED publishes on the eligible ASINs."""
+    body = await _json(request)
+    mp = body.get("marketplace_id")
+    document = body.get("document")
+    if not isinstance(mp, str) or not mp:
+        raise BadRequest("marketplace_id is required")
+    if not isinstance(document, dict) or not all(
+            isinstance(document.get(k), str) for k in ("name", "contentType", "locale")):
+        raise BadRequest("document must be a ContentDocument with name, contentType and locale")
+    status = body.get("status", moderation.DRAFT)
+    if status not in ("DRAFT", "SUBMITTED", "APPROVED", "REJECTED"):
+        raise BadRequest("status must be DRAFT, SUBMITTED, APPROVED or REJECTED")
+    asins = body.get("asins")
+    if asins is not None and (not isinstance(asins, list) or not all(isinstance(a, str) for a in asins)):
+        raise BadRequest("asins must be a list of strings")
+    store = state.store
+    key = body.get("content_reference_key")
+    doc = store.get_document(key) if isinstance(key, str) else None
+    if key is not None and doc is None:
+        raise BadRequest(f"no document {key}")
+    fields = dict(
+        marketplace_id=mp, name=document["name"], content_type=document["contentType"],
+        content_sub_type=document.get("contentSubType"), locale=document["locale"],
+        body=json.dumps(document, separators=(",", ":"), ensure_ascii=False), status=status,
+        update_time=store.next_update_time(), reasons=[], suspended=False,
+        due_at=time.time() + state.moderation_seconds if status == moderation.SUBMITTED else None,
+    )
+    if doc is None:
+        doc = Document(key=str(uuid.uuid4()), seq=0, seller_id=SANDBOX_SELLER_ID, badges=["STANDARD"],
+                       version=1, **fields)  # type: ignore[arg-type]
+        store.insert_document(doc)
+    else:
+        for name, value in fields.items():
+            setattr(doc, name, value)
+        doc.version += 1
+        store.save_document(doc, new_version=True)
+    if doc.due_at is not None:
+        moderation.schedule(state, doc.due_at)
+    if asins is not None:
+        store.unpublish(doc.key, [a for a in store.relations(doc.key) if a not in asins])
+        store.set_relations(doc.key, asins)
+    if status == moderation.APPROVED:
+        moderation.publish(state, doc, store.relations(doc.key))
+    return json_response({"content_reference_key": doc.key}, 201)
 
 
 @_admin
@@ -194,6 +248,7 @@ ROUTES = [
     Route("/_sandbox/catalog", catalog_set, methods=["POST"]),
     Route("/_sandbox/moderation", moderation_set, methods=["POST"]),
     Route("/_sandbox/moderation/settle", moderation_settle, methods=["POST"]),
+    Route("/_sandbox/documents", documents_put, methods=["POST"]),
     Route("/_sandbox/faults", faults_get, methods=["GET"]),
     Route("/_sandbox/faults", faults_add, methods=["POST"]),
     Route("/_sandbox/faults", faults_clear, methods=["DELETE"]),
