@@ -171,6 +171,8 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
                     return 1
                 click.echo("")
 
+        plan = await _generate_first(pipe, plan, targets, opts.excludes, progress_stream)
+
         stop = asyncio.Event()
         progress = apply_view.ApplyProgress(progress_stream, color=app.color)
         executor = Executor(pipe.client, app.root, pipe.lock, pipe.desired_by_name,
@@ -196,6 +198,35 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
         if extra.get("moderation_text"):
             click.echo(extra.pop("moderation_text"), nl=False)
     return code
+
+
+async def _generate_first(pipe: Any, plan: Any, targets: Sequence[str], excludes: Sequence[str],
+                          stream: Any) -> Any:
+    """Run every Pixii generation the plan showed before any SP-API change (docs/generate.md),
+    then plan again with the generated modules; a generation that cannot finish stops apply."""
+    from aplusctl.content.generated import pending_generation
+
+    in_scope = {c.name for c in plan.changes}
+    pending = {d.name for d in pipe.documents
+               if d.name in in_scope and pending_generation(d, pipe.lock) is not None}
+    if not pending:
+        return plan
+    from aplusctl.engine.generate import generate_then_expand
+    from aplusctl.engine.plan import make_plan
+
+    def show(event: Any) -> None:
+        if event.kind != "progress":
+            tail = f": {event.message}" if event.message else ""
+            print(f"{event.document}: generate {event.kind}{tail}", file=stream, flush=True)
+
+    docs = [d for d in pipe.documents if d.name in pending]
+    expanded = await generate_then_expand(docs, pipe.lock, pipe.root, pipe.target.pixii_endpoint,
+                                          pipe.target.pixii_key, on_event=show)
+    by_name = {d.name: d for d in expanded}
+    pipe.documents = [by_name.get(d.name, d) for d in pipe.documents]
+    pipe.desired_by_name = {d.name: d for d in pipe.documents}
+    return make_plan(pipe.documents, pipe.live, pipe.lock, pipe.config, targets=targets,
+                     excludes=excludes, target=pipe.target.description)
 
 
 def _empty_result(plan: Any) -> Any:

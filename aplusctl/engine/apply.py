@@ -210,6 +210,15 @@ class LockCommitter:
 # --- the executor --------------------------------------------------------------------------------
 
 
+def _awaits_generation(doc: Any, lock: Lock) -> bool:
+    """A `generate:` stanza whose Pixii job has not completed: nothing to publish yet."""
+    if getattr(doc, "generate", None) is None:
+        return False
+    from aplusctl.content.generated import pending_generation
+
+    return pending_generation(doc, lock) is not None
+
+
 class DocumentFailed(Exception):
     """Stops one document; the message is what the user sees."""
 
@@ -371,10 +380,11 @@ class Executor:
         if self.show_plan_warnings and change.warnings:
             self.emit(ApplyEvent(change.address, "document", "warning", "from the plan", tuple(
                 Message(w.code, w.message) for w in change.warnings)))
-        if change.generation is not None and change.generation.needed:
+        doc = self.desired.get(change.name)
+        if doc is not None and _awaits_generation(doc, self.lock):
             raise DocumentFailed(
-                "document", "its modules come from a Pixii generation that has not run yet; "
-                "run `aplusctl generate` first (apply does not generate content yet)")
+                "document", "its modules come from a Pixii generation that has not completed; "
+                "run apply (or `aplusctl generate`) again")
         doc = self.desired.get(change.name)
         writes = bool(actions & {"create", "update", "relate"})
         if writes and doc is None:
