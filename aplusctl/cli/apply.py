@@ -6,6 +6,7 @@ import asyncio
 import glob
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import click
 
 from aplusctl.cli import App, main
-from aplusctl.errors import UserError
+from aplusctl.errors import Interrupted, UserError
 
 KILL_HOOK_ENV = "APLUSCTL_TEST_KILL_AFTER_CALLS"  # test-only: SIGKILL after N API calls
 
@@ -78,7 +79,13 @@ def apply_cmd(app: App, planfile: Path | None, auto_approve: bool, parallelism: 
     from aplusctl.engine.runlock import RunLock
 
     with RunLock(app.root, wait_seconds=lock_timeout):
-        code = asyncio.run(_apply(app, opts))
+        try:
+            code = asyncio.run(_apply(app, opts))
+        except asyncio.CancelledError:  # a second Ctrl-C: in-flight calls were abandoned
+            raise Interrupted(
+                "interrupted again: stopped at once. aplus.lock records every step that finished; "
+                "run apply again to finish (it never duplicates a document)."
+            ) from None
     sys.stdout.flush()
     raise SystemExit(code)
 
@@ -98,16 +105,34 @@ def _scope_from_plan(plan: Any) -> tuple[str, ...]:
     return tuple(glob.escape(a) for a in addresses) or ("\x00nothing",)
 
 
-def _confirm(target: str) -> bool:
+async def _confirm(target: str) -> bool:
+    """Ask on the terminal. The read runs in a daemon thread so that Ctrl-C at the prompt exits
+    at once (a worker of the loop's executor would keep asyncio.run waiting for the line)."""
     click.echo(
         f"Do you want to apply these changes to {target or 'the target'}?\n"
-        "  Only 'yes' will be accepted to approve."
+        "  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        nl=False,
     )
-    try:
-        answer = input("  Enter a value: ")
-    except EOFError:
-        return False
-    return answer.strip() == "yes"
+    sys.stdout.flush()
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        # Raw reads of fd 0: no interpreter-level buffer lock is held if the process exits.
+        data = b""
+        try:
+            while not data.endswith(b"\n"):
+                chunk = os.read(sys.stdin.fileno(), 1024)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        line = data.decode("utf-8", "replace")
+        loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(line))
+
+    threading.Thread(target=read, name="aplusctl-confirm", daemon=True).start()
+    return (await answer).strip() == "yes"
 
 
 async def _apply(app: App, opts: ApplyOptions) -> int:
@@ -165,7 +190,7 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
                     click.echo(apply_view.render_json(_empty_result(plan)), nl=False)
                 return 0
             if not opts.auto_approve:
-                ok = await asyncio.to_thread(_confirm, plan.target)
+                ok = await _confirm(plan.target)
                 if not ok:
                     click.echo("Apply cancelled.", err=True)
                     return 1
