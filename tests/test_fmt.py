@@ -182,6 +182,14 @@ def test_check_lists_files_that_would_change_and_changes_nothing(repo: Path) -> 
     assert (repo / "pages" / "us" / "hero.yaml").read_text() == MESSY
 
 
+def test_check_with_diff_shows_the_change(repo: Path) -> None:
+    code, out, _ = _run(repo, "--check", "--diff")
+    assert code == 1
+    assert "--- a/pages/us/hero.yaml\n+++ b/pages/us/hero.yaml\n" in out
+    assert "-name: 'coffee-hero'\n" in out and "+name: coffee-hero\n" in out
+    assert out.endswith("would reformat pages/us/hero.yaml\n")
+
+
 def test_fmt_rewrites_then_check_passes(repo: Path) -> None:
     code, out, _ = _run(repo)
     assert (code, out) == (0, "reformatted pages/us/hero.yaml\n")

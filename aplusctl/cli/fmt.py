@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -90,9 +91,10 @@ def _formatted(path: Path, shown: str) -> tuple[str, str]:
 
 @main.command("fmt")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 listing the files that are not formatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Also print what changes (or would change) as a unified diff.")
 @click.argument("paths", nargs=-1)
 @click.pass_obj
-def fmt_command(app: App, check: bool, paths: tuple[str, ...]) -> None:
+def fmt_command(app: App, check: bool, show_diff: bool, paths: tuple[str, ...]) -> None:
     """Rewrite content files in canonical form (key order, quoting, indentation), keeping comments.
 
     PATHS are files or directories relative to the repo root; default: every .yaml/.yml file
@@ -112,6 +114,8 @@ def fmt_command(app: App, check: bool, paths: tuple[str, ...]) -> None:
         if canonical == raw:
             continue
         changed.append(shown)
+        if show_diff:
+            click.echo(_unified(raw, canonical, shown), nl=False)
         if check:
             click.echo(f"would reformat {shown}")
         else:
@@ -124,6 +128,14 @@ def fmt_command(app: App, check: bool, paths: tuple[str, ...]) -> None:
         raise UserError("\n".join(errors))
     if check and changed:
         raise click.exceptions.Exit(1)
+
+
+def _unified(before: str, after: str, shown: str) -> str:
+    lines = difflib.unified_diff(
+        before.replace("\r\n", "\n").splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=f"a/{shown}", tofile=f"b/{shown}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def _files(n: int) -> str:
