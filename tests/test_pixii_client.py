@@ -330,6 +330,30 @@ def test_a_job_resumes_after_the_sandbox_restarts(pixii_server: PixiiServer) -> 
 # --- reading Pixii's answers: both envelopes, codes before statuses ---------------------------
 
 
+@pytest.mark.parametrize("style", ["standard", "enveloped", "bare"])
+def test_every_answer_shape_is_read(pixii_server: PixiiServer, style: str) -> None:
+    pixii_server.admin("PUT", "envelope", {"style": style})
+    progress: list[str] = []
+
+    async def note(job: Job) -> None:   # an async callback is awaited
+        progress.append(job.status)
+
+    async def body(client: PixiiClient) -> tuple[Job, list[str], bytes]:
+        job = await client.submit_a_plus(request_body(asin="B0SHAPES01"))
+        done = await client.wait(job.id, interval=FAST, timeout=30, on_progress=note)
+        listed = [summary.id for summary in await client.list_jobs("B0SHAPES01")]
+        return done, listed, await client.download(done.variants[0].modules[0])
+
+    done, listed, image = run(pixii_server, body)
+    assert done.status == "completed" and listed == [done.id] and check_image(image) == "png"
+    assert progress[-1] == "completed"
+    pixii_server.admin("PUT", "credits", {"balance": 0})
+    with pytest.raises(InsufficientCredits):
+        run(pixii_server, lambda c: c.submit_a_plus(request_body()))
+    with pytest.raises(JobNotFound):
+        run(pixii_server, lambda c: c.get_job("job_missing"))
+
+
 def test_parse_job_accepts_the_generic_preview_url_shape() -> None:
     job = parse_job({"id": "j1", "status": "completed", "credit_cost": 40,
                      "completed_at": "2020-01-01T00:00:00Z",

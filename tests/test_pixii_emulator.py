@@ -303,3 +303,14 @@ def test_admin_api_is_absent_without_admin(no_admin_server: PixiiServer) -> None
     assert httpx.post(f"{no_admin_server.endpoint}/_sandbox/credits",
                       json={"balance": 10**6}).status_code == 404
     assert no_admin_server.submit(request_body()).status_code == 202
+
+
+def test_envelope_styles(pixii_server: PixiiServer) -> None:
+    pixii_server.admin("PUT", "envelope", {"style": "enveloped"})
+    response = pixii_server.submit(request_body())
+    body = response.json()
+    assert response.status_code == 202 and body["success"] is True and body["error"] is None
+    assert body["data"]["status"] == "pending" and "X-RateLimit-Remaining-Minute" in response.headers
+    pixii_server.admin("PUT", "envelope", {"style": "bare"})
+    response = pixii_server.submit(request_body(country_code="XX"))
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"

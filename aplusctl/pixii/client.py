@@ -13,6 +13,7 @@ URLs may live on another host.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import logging
 import platform
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 from PIL import Image
@@ -265,7 +267,8 @@ class PixiiClient:
         return parse_job(data, requested_types=types)
 
     async def get_job(self, job_id: str) -> Job:
-        data = await self._call("GET", f"/v1/api/jobs/{job_id}", idempotent=True, job_id=job_id)
+        data = await self._call("GET", f"/v1/api/jobs/{quote(job_id, safe='')}", idempotent=True,
+                                job_id=job_id)
         if not isinstance(data, Mapping):
             raise PixiiProtocolError(f"Pixii answered job {job_id} with something other than a job.")
         return parse_job(data)
@@ -304,7 +307,7 @@ class PixiiClient:
             job = await self.get_job(job_id)
             if on_progress is not None:
                 result = on_progress(job)
-                if asyncio.iscoroutine(result):
+                if inspect.isawaitable(result):
                     await result
             if job.done:
                 return job

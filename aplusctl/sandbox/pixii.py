@@ -15,7 +15,9 @@ objects; every error is
      "error": {"code", "message", "detail", "retry_after"}}
 with the HTTP status of the A+ page's table (VALIDATION_ERROR 400, NO_ACTIVE_BRAND 400,
 UNAUTHORIZED 401, INSUFFICIENT_CREDITS 402, RATE_LIMIT_*_EXCEEDED 429, INTERNAL_ERROR 500,
-SERVICE_UNAVAILABLE 503) and JOB_NOT_FOUND 404. 429s also carry `Retry-After`; every submission
+SERVICE_UNAVAILABLE 503) and JOB_NOT_FOUND 404. Because Pixii's pages leave the envelope open,
+the admin API can switch styles (`/_sandbox/envelope`): "enveloped" also wraps successes as
+{"success": true, "data": …, "error": null}; "bare" sends errors as the bare error object. 429s also carry `Retry-After`; every submission
 answer carries X-RateLimit-Limit-Minute / -Remaining-Minute / -Limit-Day / -Remaining-Day.
 
 Faithfulness notes: submission checks run auth, rate limit, validation, brand, credits, in that
@@ -81,14 +83,23 @@ class PixiiError(Exception):
         self.status, self.code, self.message = status, code, message
         self.detail, self.retry_after, self.headers = detail, retry_after, headers or {}
 
-    def response(self) -> JSONResponse:
+    def response(self, style: str = "standard") -> JSONResponse:
         headers = dict(self.headers)
         if self.retry_after is not None:
             headers["Retry-After"] = str(self.retry_after)
-        body = {"success": False, "data": None,
-                "error": {"code": self.code, "message": self.message, "detail": self.detail,
-                          "retry_after": self.retry_after}}
+        error = {"code": self.code, "message": self.message, "detail": self.detail,
+                 "retry_after": self.retry_after}
+        body = error if style == "bare" else {"success": False, "data": None, "error": error}
         return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+def _enveloped(response: Response) -> Response:
+    """A bare success answer rewrapped as {success: true, data, error: null}."""
+    headers = {k: v for k, v in response.headers.items()
+               if k.lower() not in ("content-length", "content-type")}
+    data = json.loads(bytes(response.body))
+    return JSONResponse({"success": True, "data": data, "error": None},
+                        status_code=response.status_code, headers=headers)
 
 
 def _endpoint(ctx: Ctx, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -98,14 +109,18 @@ def _endpoint(ctx: Ctx, handler: Handler) -> Callable[[Request], Awaitable[Respo
         code: str | None = None
         if ctx.settings.latency_ms:
             await asyncio.sleep(ctx.settings.latency_ms / 1000)
+        style = str(ctx.store.get("envelope"))
         try:
             response = await handler(ctx, request)
+            if (style == "enveloped" and isinstance(response, JSONResponse)
+                    and response.status_code < 300 and "/v1/" in request.url.path):
+                response = _enveloped(response)
         except PixiiError as exc:
-            code, response = exc.code, exc.response()
+            code, response = exc.code, exc.response(style)
         except Exception:  # a sandbox bug must still answer like Pixii would
             log.exception("pixii emulator crashed on %s %s", request.method, request.url.path)
             code = "INTERNAL_ERROR"
-            response = PixiiError(500, code, "An unexpected error occurred.").response()
+            response = PixiiError(500, code, "An unexpected error occurred.").response(style)
         dropped = bool(request.scope.get(_DROP_SCOPE_KEY))
         # The path only: signed-URL query strings stay out of the log.
         ctx.store.log(time.time(), request.method, request.url.path,

@@ -14,6 +14,7 @@ All under /pixii/_sandbox/; bodies are JSON; setters answer the resulting state.
     POST         /_sandbox/faults       {"kind": "500"|"503"|"drop", "count": 2, "retry_after"?: 1}
                                         the next N API calls fail (503s carry Retry-After; a
                                         drop takes effect, then cuts the connection unanswered)
+    PUT|POST     /_sandbox/envelope     {"style": "standard"|"enveloped"|"bare"}  answer shapes
     GET          /_sandbox/requests     ?limit=200: time, method, path, status, code (no secrets)
 """
 
@@ -142,6 +143,14 @@ async def arm_faults(ctx: Ctx, request: Request) -> Response:
     return _state(ctx)
 
 
+async def set_envelope(ctx: Ctx, request: Request) -> Response:
+    style = (await _json(request)).get("style")
+    if style not in ("standard", "enveloped", "bare"):
+        raise _bad("style must be 'standard', 'enveloped' or 'bare'")
+    ctx.store.set("envelope", style)
+    return _state(ctx)
+
+
 async def get_requests(ctx: Ctx, request: Request) -> Response:
     try:
         limit = max(1, min(10_000, int(request.query_params.get("limit", "200"))))
@@ -164,5 +173,6 @@ def admin_routes() -> list[tuple[str, AdminHandler, list[str]]]:
         ("/_sandbox/clock", set_clock, _SETTER),
         ("/_sandbox/limits", set_limits, _SETTER),
         ("/_sandbox/faults", arm_faults, ["POST"]),
+        ("/_sandbox/envelope", set_envelope, _SETTER),
         ("/_sandbox/requests", get_requests, ["GET"]),
     ]

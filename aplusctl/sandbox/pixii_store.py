@@ -60,7 +60,8 @@ DEFAULT_STATE: dict[str, Any] = {
     "window_seconds": 60.0,    # length of the "minute" window; tests shorten it
     "fail_next": [],           # [{type, code, message}] consumed by the next job with that type
     "fail_always": {},         # {type: {code, message}}
-    "faults": None,            # {status, remaining}: next N API calls answer 500/503
+    "faults": None,            # {kind, remaining, retry_after}: the next N API calls fail
+    "envelope": "standard",    # "standard" | "enveloped" | "bare": see the pixii module
 }
 
 
