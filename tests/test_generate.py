@@ -349,3 +349,16 @@ def test_one_name_in_two_marketplace_files_keeps_two_generations(pixii: Pixii) -
     for record in generations.values():
         assert assert_files_match_lock(pixii.root, record) == 6
     assert pixii.generate().exit_code == 0 and pixii.submissions() == 2
+
+
+def test_a_sandbox_repo_generates_on_the_embedded_sandbox(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "repo", {"Chef Knife": {**STANZA, "types": ["A+ Basic"]}})
+    (root / "aplusctl.yaml").write_text("marketplaces: [US]\nsandbox: true\n")
+    unset = {name: None for name in ("APLUSCTL_PIXII_ENDPOINT", "APLUSCTL_SPAPI_ENDPOINT",
+                                     "APLUSCTL_LWA_ENDPOINT", "PIXII_API_KEY")}
+    result = CliRunner().invoke(main, ["-C", str(root), "generate"], env=unset)
+    assert result.exit_code == 0, result.output
+    assert "sandbox (.aplusctl/sandbox.sqlite)" in result.output
+    assert (root / ".aplusctl" / "sandbox.sqlite").is_file()
+    (record,) = json.loads((root / "aplus.lock").read_text())["generations"].values()
+    assert record["status"] == "completed" and SANDBOX_PIXII_KEY not in result.output
