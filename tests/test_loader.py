@@ -211,3 +211,13 @@ def test_copied_examples_stay_valid(tmp_path: Path) -> None:
 def test_config_object_is_what_load_repo_uses() -> None:
     config = RepoConfig(account_type="vendor", marketplaces=["US"])
     assert (config.content_type, config.marketplace_ids) == ("EMC", [US])
+
+
+def test_scan_skips_hidden_directories_and_the_config(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"a.yaml": "name: A\nmodules:\n  - standardText: {body: Hi}\n"},
+                     config="marketplaces: [US]\ncontent_dir: .\n")
+    (root / ".github").mkdir()
+    (root / ".github" / "ci.yml").write_text("on: push\n", encoding="utf-8")
+    (root / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    result = load(root)
+    assert ([d.path for d in result.documents], result.diagnostics) == (["content/a.yaml"], [])

@@ -94,6 +94,15 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _is_content(path: Path, under: Path, root: Path) -> bool:
+    """YAML files, skipping hidden directories (.git, .github) and the repo's own config."""
+    if path.suffix not in CONTENT_SUFFIXES or path == root / "aplusctl.yaml":
+        return False
+    if any(part.startswith(".") for part in path.relative_to(under).parts):
+        return False
+    return path.is_file()
+
+
 def content_files(root: Path, config: RepoConfig, paths: Iterable[Path] | None = None) -> tuple[list[Path], list[Diagnostic]]:
     """The content files to load: every *.yaml/*.yml under content_dir, or under `paths`."""
     diags: list[Diagnostic] = []
@@ -101,7 +110,7 @@ def content_files(root: Path, config: RepoConfig, paths: Iterable[Path] | None =
     found: list[Path] = []
     for target in targets:
         if target.is_dir():
-            found.extend(p for p in sorted(target.rglob("*")) if p.suffix in CONTENT_SUFFIXES and p.is_file())
+            found.extend(p for p in sorted(target.rglob("*")) if _is_content(p, target, root))
         elif target.is_file():
             found.append(target)
         elif paths is None:
