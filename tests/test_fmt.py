@@ -230,6 +230,19 @@ def test_missing_path_and_missing_content_dir(tmp_path: Path) -> None:
     assert code == 1 and "no content directory" in err
 
 
+def test_paths_relative_to_the_current_directory_work_too(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo / "pages")
+    code, out, _ = _run(repo, "--check", "us/hero.yaml")
+    assert code == 1 and out == "would reformat pages/us/hero.yaml\n"
+
+
+def test_repo_config_is_never_formatted_as_content(tmp_path: Path) -> None:
+    (tmp_path / "aplusctl.yaml").write_text("content_dir: .\nsandbox:   true\n")
+    (tmp_path / "a.yaml").write_text("modules: []\nname: a\n")
+    assert _run(tmp_path)[:2] == (0, "reformatted a.yaml\n")
+    assert (tmp_path / "aplusctl.yaml").read_text() == "content_dir: .\nsandbox:   true\n"
+
+
 def test_default_content_dir_is_content(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "a.yaml").write_text("modules: []\nname: a\n")

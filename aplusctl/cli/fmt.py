@@ -30,11 +30,13 @@ def content_dir(root: Path) -> Path:
     return root / name
 
 
-def _yaml_files_under(directory: Path) -> list[Path]:
+def _yaml_files_under(directory: Path, root: Path) -> list[Path]:
+    """The same files `validate` loads: YAML, not in hidden directories, not the repo config."""
     return sorted(
         path
         for path in directory.rglob("*")
         if path.suffix in _SUFFIXES
+        and path != root / "aplusctl.yaml"
         and path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(directory).parts)
     )
@@ -47,12 +49,14 @@ def collect(root: Path, paths: Iterable[str]) -> list[Path]:
         directory = content_dir(root)
         if not directory.is_dir():
             raise UserError(f"no content directory {directory} (set content_dir in aplusctl.yaml or name files)")
-        return _yaml_files_under(directory)
+        return _yaml_files_under(directory, root)
     files: list[Path] = []
     for raw in named:
-        path = root / raw
+        path = root / raw  # relative to the repo root (as with git -C), else to the current directory
+        if not path.exists() and Path(raw).exists():
+            path = Path(raw).resolve()
         if path.is_dir():
-            files.extend(_yaml_files_under(path))
+            files.extend(_yaml_files_under(path, root))
         elif path.is_file():
             files.append(path)
         else:
@@ -97,8 +101,8 @@ def _formatted(path: Path, shown: str) -> tuple[str, str]:
 def fmt_command(app: App, check: bool, show_diff: bool, paths: tuple[str, ...]) -> None:
     """Rewrite content files in canonical form (key order, quoting, indentation), keeping comments.
 
-    PATHS are files or directories relative to the repo root; default: every .yaml/.yml file
-    under the content directory. Exit 0 when nothing needed (or, without --check, got) formatting;
+    PATHS are files or directories, relative to the repo root (or else the current directory);
+    default: every .yaml/.yml file under the content directory, as `validate` finds them. Exit 0 when nothing needed (or, without --check, got) formatting;
     with --check, exit 1 when any file would change.
     """
     files = collect(app.root, paths)
