@@ -362,3 +362,38 @@ def test_a_sandbox_repo_generates_on_the_embedded_sandbox(tmp_path: Path) -> Non
     assert (root / ".aplusctl" / "sandbox.sqlite").is_file()
     (record,) = json.loads((root / "aplus.lock").read_text())["generations"].values()
     assert record["status"] == "completed" and SANDBOX_PIXII_KEY not in result.output
+
+
+def test_a_server_error_on_submit_keeps_the_intent_and_the_rerun_pays_once(pixii: Pixii) -> None:
+    pixii.admin("POST", "faults", {"status": 500, "count": 1})
+    failed = pixii.generate()
+    assert failed.exit_code == 1 and "internal error" in failed.output
+    (record,) = pixii.lock().values()
+    assert record["status"] == "submitting" and record["job_id"] is None
+    rerun = pixii.generate()
+    assert rerun.exit_code == 0, rerun.output
+    (record,) = pixii.lock().values()
+    assert record["status"] == "completed"
+    assert pixii.submissions() == 1 and pixii.balance == 960
+
+
+def test_a_request_pixii_refuses_as_invalid_leaves_no_trace(pixii: Pixii) -> None:
+    from dataclasses import replace
+
+    from aplusctl.engine.generate import generate
+    from aplusctl.pixii.client import PixiiClient
+
+    (doc,) = load_repo(pixii.root, load_config(pixii.root)).documents
+    bad = replace(doc, generate={**STANZA, "asin": "B0X"})      # Pixii wants 5-15 characters
+
+    async def go() -> Any:
+        async with PixiiClient(pixii.sandbox.base_url + "/pixii", SANDBOX_PIXII_KEY) as client:
+            return await generate([bad], lock, pixii.root, client, poll_interval=0.05)
+
+    lock = load_lock(pixii.root)
+    result = asyncio.run(go())
+    assert not result.ok
+    assert "rejected the request as invalid" in result.error_message()
+    assert "5 to 15 characters" in result.error_message()
+    assert lock.generations == {} and load_lock(pixii.root).generations == {}
+    assert pixii.balance == 1000

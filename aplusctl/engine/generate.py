@@ -37,6 +37,8 @@ from aplusctl.pixii.errors import (
     JobNotFound,
     NoActiveBrand,
     PixiiError,
+    PixiiInternalError,
+    PixiiUnavailable,
     PixiiUnauthorized,
     RateLimited,
     ResultExpired,
@@ -288,6 +290,8 @@ async def _submit(run: _Run, doc: DesiredDocument, key: str, outcome: Outcome, *
         if found is None:
             raise                      # the intent stays: the next run looks for the job again
         job = found
+    except (PixiiInternalError, PixiiUnavailable):
+        raise                          # Pixii may have half-done it: the next run looks first
     except PixiiError:
         # Refused before any charge (or never sent): forget the intent, keep what was there.
         # (Ctrl-C or a cancel mid-request keeps the intent: the next run looks the job up.)
