@@ -107,6 +107,9 @@ def test_sigkill_at_many_points_then_rerun_converges(
         docs = live(sandbox)
         assert len(docs) == len(set(docs)) == 2, (k, docs)  # no duplicate, nothing missing
         assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0, k
+        entries = parse_lock((root / "aplus.lock").read_text()).documents.values()
+        assert len(entries) == 2 and all(
+            e.get("content_reference_key") and e.get("applied_hash") for e in entries), (k, entries)
 
 
 def test_sigint_finishes_in_flight_calls_and_exits_130(

@@ -32,6 +32,7 @@ from typing import Any, Literal, Protocol
 from aplusctl.engine.lock import Lock, save_lock
 from aplusctl.engine.normalize import asins_hash as _hash_asins
 from aplusctl.engine.normalize import body_hash as _hash_body
+from aplusctl.engine.normalize import image_ids, normalized_hash
 from aplusctl.engine.plan import Plan, ResourceChange
 from aplusctl.engine.uploads import Uploader, UploadError
 from aplusctl.redact import redact
@@ -411,6 +412,7 @@ class Executor:
 
         if key:
             outcome.content_reference_key = key
+            await self._remember(change, key)
 
         if doc is not None and ("relate" in actions or outcome.did("adopt")):
             assert key
@@ -442,6 +444,21 @@ class Executor:
             await self._step(
                 outcome, "suspend", self.client.post_content_document_suspend_submission(key, mp)
             )
+
+    async def _remember(self, change: ResourceChange, key: str) -> None:
+        """Record a document the lock does not know yet (e.g. created by a run killed before it
+        could save), with the applied hash when the plan saw live content equal to the files."""
+        mp = change.marketplace_id
+        entry = self.lock.document(mp, change.name) or {}
+        if entry.get("content_reference_key") == key and entry.get("applied_hash"):
+            return
+        same = change.before is not None and change.before == change.after and not any(
+            str(i).startswith("local:") for i in image_ids(change.after))
+        if entry.get("content_reference_key") == key and not same:
+            return
+        self.lock.record_document(mp, change.name, content_reference_key=key,
+                                  applied_hash=normalized_hash(change.after) if same else None)
+        await self.committer.commit()
 
     async def _uploads_and_body(
         self, change: ResourceChange, outcome: DocOutcome, doc: DesiredLike
