@@ -69,6 +69,8 @@ def test_submit_wait_and_download_every_image(pixii_server: PixiiServer) -> None
                   for v in done.variants}
         return submitted, done, images
 
+    # The sandbox refuses an Authorization header on signed URLs, so these downloads also prove
+    # the client never sends the API key to the (possibly foreign) result host.
     submitted, done, images = run(pixii_server, body)
     assert submitted.status == "pending" and submitted.credit_cost == 70
     assert submitted.remaining_credits == 930

@@ -237,6 +237,9 @@ def test_tampered_signed_url_is_403(pixii_server: PixiiServer) -> None:
     url = job["output"]["ads"][0]["modules"][0]
     assert httpx.get(url.replace("module-01", "module-02")).status_code == 403
     assert httpx.get(url.split("?")[0]).status_code == 403
+    # A signed URL is its own credential; an API key alongside is refused (as storage does).
+    with_key = httpx.get(url, headers=AUTH)
+    assert with_key.status_code == 400 and _error(with_key)["code"] == "INVALID_ARGUMENT"
     expires = url.split("expires=")[1].split("&")[0]
     assert httpx.get(url.replace(f"expires={expires}", f"expires={int(expires) + 1}")).status_code == 403
 

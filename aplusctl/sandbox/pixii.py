@@ -317,6 +317,11 @@ async def get_asset(ctx: Ctx, request: Request) -> Response:
     slug = request.path_params["variant"]
     name = request.path_params["name"]
     path = f"/assets/{job_id}/{slug}/{name}"
+    if "authorization" in request.headers:
+        # As on S3 or GCS: a signed URL is its own credential, and sending an API key with it
+        # is refused, which also keeps clients from leaking the key to a storage host.
+        raise PixiiError(400, "INVALID_ARGUMENT", "Only one auth mechanism allowed: the signed "
+                         "URL carries its own credentials; send no Authorization header.")
     try:
         expires = int(request.query_params.get("expires", ""))
     except ValueError:
@@ -364,7 +369,7 @@ def create_pixii_app(settings: SandboxSettings) -> Starlette:
     """Build the emulator on settings.db; `app.state.pixii_store.close()` releases the database."""
     from aplusctl.sandbox.pixii_admin import admin_routes
 
-    ctx = Ctx(PixiiStore(settings.db), settings)
+    ctx = Ctx(PixiiStore(settings.db, getattr(settings, "request_log_size", 5000)), settings)
     routes: list[BaseRoute] = [
         Route("/v1/api/a_plus", _endpoint(ctx, submit_a_plus), methods=["POST"]),
         Route("/v1/api/jobs/{job_id}", _endpoint(ctx, get_job), methods=["GET"]),

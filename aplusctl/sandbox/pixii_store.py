@@ -80,7 +80,8 @@ class JobRow:
 class PixiiStore:
     """Owns the emulator's SQLite connection."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, log_size: int = 5000) -> None:
+        self._log_size = log_size
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(str(db), check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -205,11 +206,15 @@ class PixiiStore:
     # --- request log -------------------------------------------------------------------------
 
     def log(self, ts: float, method: str, path: str, status: int, code: str | None) -> None:
+        """Append one line, keeping only the newest `log_size`."""
         with self._lock:
-            self._conn.execute(
+            cursor = self._conn.execute(
                 "INSERT INTO pixii_log (ts, method, path, status, code) VALUES (?, ?, ?, ?, ?)",
                 (ts, method, path, status, code),
             )
+            if cursor.lastrowid is not None and cursor.lastrowid % 100 == 0:
+                self._conn.execute("DELETE FROM pixii_log WHERE id <= ?",
+                                   (cursor.lastrowid - self._log_size,))
 
     def requests(self, limit: int) -> list[dict[str, Any]]:
         with self._lock:
