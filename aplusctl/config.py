@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from aplusctl import marketplaces as mp
 from aplusctl.content.diagnostics import Diagnostic
@@ -38,11 +38,15 @@ class RepoConfig(BaseModel):
 
     @field_validator("marketplaces")
     @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
+    def _known(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        region = info.data.get("region")
         for code in value:
-            if mp.lookup(code) is None:
+            found = mp.lookup(code)
+            if found is None:
                 known = [m.country for m in mp.MARKETPLACES]
                 raise ValueError(f"unknown marketplace {code!r}{did_you_mean(code.upper(), known)}")
+            if region and found.region != region:
+                raise ValueError(f"{code} is in region {found.region}, not in region {region}")
         return value
 
     @field_validator("content_dir")
@@ -51,13 +55,6 @@ class RepoConfig(BaseModel):
         if Path(value).is_absolute() or ".." in Path(value).parts:
             raise ValueError("must be a directory inside the repo (relative, no '..')")
         return value
-
-    @model_validator(mode="after")
-    def _one_region(self) -> "RepoConfig":
-        regions = {mp.lookup(code).region for code in self.marketplaces}  # type: ignore[union-attr]
-        if self.region and regions - {self.region}:
-            raise ValueError(f"marketplaces {self.marketplaces} are not all in region {self.region}")
-        return self
 
     @property
     def content_type(self) -> Literal["EBC", "EMC"]:

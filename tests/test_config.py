@@ -43,7 +43,7 @@ def test_full_config(tmp_path: Path) -> None:
     ("sandbox: true\nprune: 1\n", "aplusctl.yaml:2:1: error: prune: expected true or false, got the number 1"),
     ("marketplaces: [US, DX]\n", "aplusctl.yaml:1:1: error: marketplaces: unknown marketplace 'DX'"),
     ("marketplaces: US\n", "aplusctl.yaml:1:1: error: marketplaces: expected a list, got the string 'US'"),
-    ("region: NA\nmarketplaces: [US, DE]\n", "aplusctl.yaml:1:1: error: marketplaces ['US', 'DE'] are not all in region NA"),
+    ("region: NA\nmarketplaces: [US, DE]\n", "aplusctl.yaml:2:1: error: marketplaces: DE is in region EU, not in region NA"),
     ("content_dir: ../elsewhere\n", "aplusctl.yaml:1:1: error: content_dir: must be a directory inside the repo (relative, no '..')"),
     ("sandbox: true\nsandbox: false\n", "aplusctl.yaml:2:1: error: sandbox: duplicate key 'sandbox' (first defined on line 1)"),
     ("- seller\n", "aplusctl.yaml:1:1: error: must be a mapping such as `account_type: seller`"),

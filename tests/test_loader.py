@@ -221,3 +221,42 @@ def test_scan_skips_hidden_directories_and_the_config(tmp_path: Path) -> None:
     (root / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
     result = load(root)
     assert ([d.path for d in result.documents], result.diagnostics) == (["content/a.yaml"], [])
+
+
+# --- YAML with positions -------------------------------------------------------------------------------
+
+from aplusctl.content.yamlpos import YamlError, _compose, load_located  # noqa: E402
+
+BROKEN = Path(__file__).parent / "broken" / "content"
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.rglob("*.yaml")) + sorted(BROKEN.rglob("*.yaml")), ids=lambda p: p.name)
+def test_fast_and_careful_paths_read_the_same_data(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        careful = _compose(text)
+    except YamlError:
+        with pytest.raises(YamlError):
+            load_located(text)
+        return
+    fast = load_located(text)
+    assert fast.data == careful.data
+    assert fast.positions == careful.positions
+
+
+def test_positions_are_one_based_lines_and_columns() -> None:
+    located = load_located("name: x\nmodules:\n  - standardText:\n      body: hi\n")
+    assert located.positions[("modules", 0, "standardText", "body")] == (4, 7)
+    assert located.locate(("modules", 0, "standardText", "headline", "value")) == (3, 5)
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    text = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    for i in range(1, 10):
+        text += f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]\n"
+    with pytest.raises(YamlError, match=r"document too large \(more than 200000 values, alias expansion\?\)"):
+        load_located(text)
+
+
+def test_small_aliases_are_fine() -> None:
+    assert load_located("base: &b {x: 1}\nother: *b\n").data == {"base": {"x": 1}, "other": {"x": 1}}

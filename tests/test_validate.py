@@ -155,3 +155,14 @@ def test_render_of_a_broken_file_shows_diagnostics() -> None:
     code, out, err = run("-C", str(BROKEN), "render", "content/13-text-too-long.yaml")
     assert (code, out) == (1, "")
     assert "STANDARD_TEXT allows at most 160 here" in err
+
+
+def test_colour_only_when_asked() -> None:
+    from aplusctl.content.diagnostics import Diagnostic
+    from aplusctl.render.diagnostics import text_report
+
+    diag = Diagnostic("a.yaml", 1, 2, "name", "bad")
+    assert text_report([diag], 1) == "a.yaml:1:2: error: name: bad\n1 error in 1 file\n"
+    assert text_report([diag], 1, color=True) == (
+        "\x1b[1ma.yaml:1:2:\x1b[0m \x1b[31m\x1b[1merror\x1b[0m: name: bad\n1 error in 1 file\n"
+    )

@@ -55,6 +55,6 @@ def validate(app: App, paths: tuple[Path, ...], fmt: str | None) -> None:
         click.echo(github_annotations(diagnostics), nl=False)
         click.echo(text_report(diagnostics, documents), nl=False, err=True)
     else:
-        click.echo(text_report(diagnostics, documents), nl=False)
+        click.echo(text_report(diagnostics, documents, color=app.color), nl=False)
     if any(d.severity == "error" for d in diagnostics):
         raise SystemExit(1)

@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
+import click
+
 from aplusctl.content.diagnostics import Diagnostic
 
 
@@ -29,9 +31,21 @@ def summary(diagnostics: Sequence[Diagnostic], documents: int) -> str:
     return f"All {documents} documents are valid.{tail}"
 
 
-def text_report(diagnostics: Sequence[Diagnostic], documents: int) -> str:
+_COLOURS = {"error": "red", "warning": "yellow"}
+
+
+def _line(diag: Diagnostic, color: bool) -> str:
+    text = str(diag)
+    if not color:
+        return text
+    where = f"{diag.path}:{diag.line}:{diag.col}:"
+    rest = text[len(where) + len(diag.severity) + 3:]
+    return f"{click.style(where, bold=True)} {click.style(diag.severity, fg=_COLOURS[diag.severity], bold=True)}: {rest}"
+
+
+def text_report(diagnostics: Sequence[Diagnostic], documents: int, color: bool = False) -> str:
     """One `path:line:col: error: field: message` line per problem, then the count line."""
-    lines = [str(d) for d in sorted(diagnostics)]
+    lines = [_line(d, color) for d in sorted(diagnostics)]
     lines.append(summary(diagnostics, documents))
     return "\n".join(lines) + "\n"
 
