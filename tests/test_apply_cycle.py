@@ -155,3 +155,14 @@ def test_rename_and_prune(root: Path, sandbox: EmbeddedSandbox) -> None:
     assert pruned.exit_code == 0, pruned.output
     assert "Apply complete: 1 suspended." in pruned.stdout
     assert cli(root, "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_target_and_exclude_limit_what_is_applied(root: Path, sandbox: EmbeddedSandbox) -> None:
+    only = cli(root, "apply", "--auto-approve", "--target", "US/*board*", "--parallelism", "1")
+    assert only.exit_code == 0, only.output
+    assert "Apply complete: 1 created, 6 images uploaded, 1 submitted for approval." in only.stdout
+    assert live_names(sandbox) == ["Ferrum & Oak end-grain cutting board"]
+    rest = cli(root, "apply", "--auto-approve", "--exclude", "content/knife-care.yaml")
+    assert rest.exit_code == 0, rest.output
+    assert "Apply complete: 2 created" in rest.stdout  # the US chef's knife and the DE one
+    assert "Ferrum & Oak knife care kit" not in live_names(sandbox)
