@@ -9,24 +9,26 @@ The sandbox core mounts `create_pixii_app(settings)` at `/pixii`; paths below ar
                                    signed result images (no Bearer; 403 bad or expired URL)
     /_sandbox/...                  admin, only when settings.admin (see pixii_admin)
 
-Envelope (one choice, documented because Pixii's pages leave it open): successes are bare JSON
-objects; every error is
+Envelope (one choice, because Pixii's pages leave it open): successes are bare JSON objects;
+every error is
     {"success": false, "data": null,
      "error": {"code", "message", "detail", "retry_after"}}
 with the HTTP status of the A+ page's table (VALIDATION_ERROR 400, NO_ACTIVE_BRAND 400,
 UNAUTHORIZED 401, INSUFFICIENT_CREDITS 402, RATE_LIMIT_*_EXCEEDED 429, INTERNAL_ERROR 500,
-SERVICE_UNAVAILABLE 503) and JOB_NOT_FOUND 404. Because Pixii's pages leave the envelope open,
-the admin API can switch styles (`/_sandbox/envelope`): "enveloped" also wraps successes as
-{"success": true, "data": …, "error": null}; "bare" sends errors as the bare error object. 429s also carry `Retry-After`; every submission
-answer carries X-RateLimit-Limit-Minute / -Remaining-Minute / -Limit-Day / -Remaining-Day.
+SERVICE_UNAVAILABLE 503) plus JOB_NOT_FOUND 404. The admin API can switch the style
+(`/_sandbox/envelope`) so clients are tested on every shape: "enveloped" also wraps successes as
+{"success": true, "data": ..., "error": null}; "bare" sends errors as the bare error object.
+429s carry `Retry-After`; every submission answer carries X-RateLimit-Limit-Minute,
+-Remaining-Minute, -Limit-Day and -Remaining-Day.
 
 Faithfulness notes: submission checks run auth, rate limit, validation, brand, credits, in that
 order, so a refused request never costs credits; every authenticated submission counts toward the
 limits (10 in a sliding minute, 500 per UTC day of the sandbox clock; `rate_scale` 0 lifts them).
-settings.latency_ms delays every answer, as it does the SP-API's.
-The submit answer adds `remaining_credits`, and jobs add `expires_at`/`expired` (results are kept
-7 days after completion). The sandbox key is a `pk_test_` key but, unlike Pixii's test keys, it is
-charged, so the credits ledger can be rehearsed.
+settings.latency_ms delays every answer, as it does the SP-API's. The submit answer adds
+`remaining_credits`, and jobs add `expires_at`/`expired` (results are kept 7 days after
+completion). The sandbox key is a `pk_test_` key but, unlike Pixii's test keys, it is charged, so
+the credits ledger can be rehearsed. Signed asset URLs refuse an Authorization header, as
+storage hosts do.
 """
 
 from __future__ import annotations
