@@ -244,3 +244,24 @@ def test_a_recorded_job_id_without_status_is_a_paid_job_to_resume() -> None:
     pending = g.pending_generation(doc(), lock)
     assert pending is not None and pending.reason == "resume" and pending.credits == 0
     assert g.record_status(None) is None and g.record_status({}) is None
+
+
+def test_module_images_over_the_upload_limit_become_jpegs_that_fit() -> None:
+    import io
+    import os
+
+    from PIL import Image
+
+    from aplusctl.content.limits import MAX_IMAGE_BYTES
+
+    small = io.BytesIO()
+    Image.new("RGB", (970, 600), (200, 10, 10)).save(small, format="PNG")
+    assert g.fit_upload_limit(small.getvalue()) == small.getvalue()
+    noisy = Image.frombytes("RGB", (1200, 1000), os.urandom(1200 * 1000 * 3))
+    big = io.BytesIO()
+    noisy.save(big, format="PNG")
+    assert big.tell() > MAX_IMAGE_BYTES
+    fitted = g.fit_upload_limit(big.getvalue())
+    assert fitted.startswith(b"\xff\xd8\xff") and len(fitted) <= MAX_IMAGE_BYTES
+    with Image.open(io.BytesIO(fitted)) as image:
+        assert image.size == (1200, 1000)

@@ -431,6 +431,8 @@ async def _download(run: _Run, doc: DesiredDocument, key: str, record: dict[str,
         if not urls:
             raise PixiiError(f"Pixii job {job.id} completed {kind} without any module image.")
         blobs = await asyncio.gather(*(_fetch(run, url) for url in urls))
+        if kind == g.BASIC:           # these are uploaded to A+: keep them within its limit
+            blobs = [g.fit_upload_limit(data) for data in blobs]
         files = []
         for number, data in enumerate(blobs, start=1):
             path = g.module_path(directory, kind, number, _ext(data))
