@@ -73,3 +73,4 @@ from aplusctl.cli import plan  # noqa: E402,F401
 from aplusctl.cli import apply  # noqa: E402,F401
 from aplusctl.cli import status  # noqa: E402,F401
 from aplusctl.cli import generate  # noqa: E402,F401
+from aplusctl.cli import import_cmd  # noqa: E402,F401
