@@ -159,6 +159,20 @@ def test_rate_limit_is_waited_out_within_the_bound(pixii_server: PixiiServer) ->
     assert statuses.count(202) == 11 and 429 in statuses
 
 
+def test_concurrent_submissions_admit_exactly_the_limit_and_charge_once_each(
+        pixii_server: PixiiServer) -> None:
+    async def body(client: PixiiClient) -> list[Job | BaseException]:
+        return await asyncio.gather(*(client.submit_a_plus(request_body()) for _ in range(16)),
+                                    return_exceptions=True)
+
+    results = run(pixii_server, body, max_rate_wait=0)
+    accepted = [r for r in results if isinstance(r, Job)]
+    refused = [r for r in results if not isinstance(r, Job)]
+    assert len(accepted) == 10 and all(isinstance(r, RateLimitMinuteExceeded) for r in refused)
+    assert len({job.id for job in accepted}) == 10
+    assert pixii_server.state()["balance"] == 1000 - 10 * 20
+
+
 def test_daily_limit(pixii_server: PixiiServer) -> None:
     pixii_server.admin("PUT", "limits", {"per_day": 1})
 
