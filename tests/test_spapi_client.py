@@ -241,6 +241,21 @@ def test_a_burst_of_100_calls_never_meets_a_429(make_sandbox: Callable[..., Embe
     assert len(seen) == 100 and seen.count(429) == 0
 
 
+def test_calls_queued_on_one_plan_do_not_starve_other_operations(sandbox: EmbeddedSandbox) -> None:
+    async def body(client: SpApiClient) -> None:
+        key = await client.create_content_document(US, text_doc("Busy"))
+        gets = [client.get_content_document(key, US, ["METADATA"]) for _ in range(40)]
+        searches = [_drain(client.search_content_documents(US)) for _ in range(10)]
+        await asyncio.gather(*gets, *searches)
+
+    admin(sandbox, "DELETE", "/requests")
+    run(with_client(sandbox, body, max_concurrency=4))
+    order = [e["operation"] for e in server_log(sandbox) if e["operation"] in ("getContentDocument", "searchContentDocuments")]
+    last_search = max(i for i, op in enumerate(order) if op == "searchContentDocuments")
+    twentieth_get = [i for i, op in enumerate(order) if op == "getContentDocument"][19]
+    assert last_search < twentieth_get
+
+
 # ---- operations and pagination -----------------------------------------------------------------
 
 

@@ -365,9 +365,11 @@ class SpApiClient:
             headers = {"x-amz-access-token": token, "x-amz-date": _amz_date()}
             retry_after: float | None = None
             t0 = time.monotonic()
+            # The bucket before the slot: callers queued on one operation's plan must not hold
+            # the slots that other operations (with tokens to spare) could be using.
+            await bucket.acquire()
             try:
                 async with self._slots:
-                    await bucket.acquire()
                     t0 = time.monotonic()
                     response = await self._http.request(method, url, params=params, json=json_body, headers=headers)
             except _NOT_SENT as exc:
