@@ -209,13 +209,14 @@ def test_a_failed_job_is_refunded_reported_and_retried_next_run(pixii: Pixii) ->
 
 
 def test_insufficient_credits_says_what_is_needed_and_charges_nothing(pixii: Pixii) -> None:
+    """Each refusal names its cost; the run sums them; a request that fits still goes through."""
     write_repo(pixii.root, {"Chef Knife": STANZA,
                             "Paring Knife": {**STANZA, "asin": "B0PARING01", "types": ["A+ Premium Mobile"]}})
     pixii.admin("PUT", "credits", {"balance": 10})
     result = pixii.generate()
     assert result.exit_code == 1
     assert "Not enough Pixii credits" in result.output and "40 credits" in result.output
-    assert "70 credits" in result.output          # what the whole run needs
+    assert "30 credits" in result.output and "together they need 70 credits" in result.output
     assert "Traceback" not in result.output
     assert pixii.balance == 10 and pixii.submissions() == 0
     assert not (pixii.root / "aplus.lock").exists() or pixii.lock() == {}
@@ -397,3 +398,13 @@ def test_a_request_pixii_refuses_as_invalid_leaves_no_trace(pixii: Pixii) -> Non
     assert "5 to 15 characters" in result.error_message()
     assert lock.generations == {} and load_lock(pixii.root).generations == {}
     assert pixii.balance == 1000
+
+
+def test_a_smaller_request_that_fits_still_goes_through(pixii: Pixii) -> None:
+    write_repo(pixii.root, {"Chef Knife": STANZA,
+                            "Paring Knife": {**STANZA, "asin": "B0PARING01", "types": ["A+ Basic"]}})
+    pixii.admin("PUT", "credits", {"balance": 30})
+    result = pixii.generate()
+    assert result.exit_code == 1 and "needs 40 credits" in result.output
+    assert [r["document"] for r in pixii.lock().values()] == ["Paring Knife"]
+    assert pixii.balance == 10 and pixii.submissions() == 1

@@ -10,8 +10,9 @@ at every step that changes what a re-run must do:
 
 Submissions go one at a time (Pixii limits them to 10 a minute; the client waits 429s out within
 a bound); jobs are then polled and downloaded concurrently, as each takes minutes at Pixii.
-A refusal that no other submission could escape (credits, key, brand, rate limit) stops further
-submissions; anything else fails only its own document.
+A refusal that no other submission could escape (key, brand, rate limit) stops further
+submissions; anything else, INSUFFICIENT_CREDITS included (a smaller request may fit), fails only
+its own document.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from aplusctl.engine.lock import Lock, save_lock
 from aplusctl.errors import UserError
 from aplusctl.pixii.client import Job, PixiiClient, Variant
 from aplusctl.pixii.errors import (
-    InsufficientCredits,
     JobNotFound,
     NoActiveBrand,
     PixiiError,
@@ -50,7 +50,8 @@ EventKind = Literal["skipped", "submitted", "recovered", "resumed", "progress", 
 OutcomeStatus = Literal["skipped", "completed", "failed", "expired", "error"]
 
 # A refusal any further submission would meet too: stop submitting, keep polling what was paid.
-_STOPS_ALL = (InsufficientCredits, PixiiUnauthorized, NoActiveBrand, RateLimited)
+# (INSUFFICIENT_CREDITS is not one: a smaller request may still fit the balance.)
+_STOPS_ALL = (PixiiUnauthorized, NoActiveBrand, RateLimited)
 # How far before our intent a recovered job may have been created (clocks differ).
 _CLOCK_SKEW = timedelta(minutes=5)
 PIXII_POLL_SECONDS = 5.0          # Pixii's advice
@@ -91,6 +92,8 @@ class Outcome:
     credits_spent: int = 0               # charged in this run, net of refunds
     credits_refunded: int = 0
     error: str | None = None
+    code: str | None = None              # Pixii's error code, when Pixii refused
+    credits_needed: int = 0              # what the refused request costs
     notices: list[str] = field(default_factory=list)
 
 
@@ -111,7 +114,12 @@ class GenerateResult:
         return sum(o.credits_refunded for o in self.outcomes)
 
     def error_message(self) -> str:
-        return "\n".join(f"{o.document}: {o.error}" for o in self.outcomes if o.error)
+        lines = [f"{o.document}: {o.error}" for o in self.outcomes if o.error]
+        short = [o for o in self.outcomes if o.code == "INSUFFICIENT_CREDITS"]
+        if len(short) > 1:
+            lines.append(f"Pixii refused {len(short)} generations for lack of credits; together "
+                         f"they need {sum(o.credits_needed for o in short)} credits.")
+        return "\n".join(lines)
 
 
 class GenerationExpired(UserError):
@@ -164,7 +172,7 @@ async def generate(
     seen: set[str] = set()
     wanted = [d for d in docs if d.generate is not None]
 
-    for index, doc in enumerate(wanted):
+    for doc in wanted:
         key = g.stanza_hash(doc.generate)
         if key in seen:
             continue
@@ -197,12 +205,11 @@ async def generate(
             continue
         try:
             await _submit(run, doc, key, outcome, force=force)
-        except _STOPS_ALL as exc:
-            stopped = exc
-            outcome.status, outcome.error = "error", _with_total(exc, wanted[index:], lock, force)
-            continue
         except PixiiError as exc:
-            outcome.status, outcome.error = "error", str(exc)
+            outcome.status, outcome.error, outcome.code = "error", str(exc), exc.code
+            outcome.credits_needed = g.generation_cost(doc.generate)
+            if isinstance(exc, _STOPS_ALL):
+                stopped = exc
             continue
         to_finish.append((doc, key, outcome))
 
@@ -246,21 +253,6 @@ async def generate_then_expand(
         if not result.ok:
             raise UserError(result.error_message() + "\nNo SP-API change was made.")
     return [g.with_generated(d, lock, root) for d in docs]
-
-
-def _with_total(exc: PixiiError, remaining: list[DesiredDocument], lock: Lock, force: bool) -> str:
-    """An INSUFFICIENT_CREDITS message also says what the whole run needs."""
-    if not isinstance(exc, InsufficientCredits):
-        return str(exc)
-    pending = {}
-    for doc in remaining:
-        p = g.pending_generation(doc, lock, force=force)
-        if p is not None and not p.blocked:
-            pending[p.stanza_hash] = p.credits
-    total = sum(pending.values())
-    if len(pending) > 1:
-        return f"{exc} In all, the {len(pending)} generations still to submit need {total} credits."
-    return str(exc)
 
 
 # --- submission ------------------------------------------------------------------------------
