@@ -241,6 +241,21 @@ def test_a_burst_of_100_calls_never_meets_a_429(make_sandbox: Callable[..., Embe
     assert len(seen) == 100 and seen.count(429) == 0
 
 
+def test_a_lower_plan_than_documented_is_learned_and_429s_stop(make_sandbox: Callable[..., EmbeddedSandbox]) -> None:
+    """The server enforces half the documented plan: the first wave may meet 429s, then none."""
+    sb = make_sandbox(rate_scale=0.5)
+
+    async def body(client: SpApiClient) -> list[dict[str, Any]]:
+        key = await client.create_content_document(US, text_doc("Halved"))
+        admin(sb, "DELETE", "/requests")
+        return await asyncio.gather(*(client.get_content_document(key, US, ["METADATA"]) for _ in range(30)))
+
+    assert len(run(with_client(sb, body, retry=RetryPolicy(max_attempts=8, base=0.05, cap=0.5)))) == 30
+    seen = statuses(sb, "getContentDocument")
+    assert seen.count(200) == 30
+    assert 429 not in seen[len(seen) // 2 :]
+
+
 def test_calls_queued_on_one_plan_do_not_starve_other_operations(sandbox: EmbeddedSandbox) -> None:
     async def body(client: SpApiClient) -> None:
         key = await client.create_content_document(US, text_doc("Busy"))
@@ -404,11 +419,11 @@ def test_no_secret_in_any_log_line_at_verbose(sandbox: EmbeddedSandbox, caplog: 
             await client.upload(destination, b"tampered", "image/png", "b.png")
         seen["token"] = await client.tokens.get()
 
-    with caplog.at_level(logging.DEBUG, logger="aplusctl"):
+    with caplog.at_level(logging.DEBUG):  # every logger, httpx's and httpcore's included
         run(with_client(sandbox, body))
 
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("aplusctl")]
-    text = "\n".join(lines + [caplog.text])
+    text = "\n".join([r.getMessage() for r in caplog.records] + [caplog.text])
     query = httpx.URL(seen["url"]).params
     secrets = [
         sandbox.env["LWA_CLIENT_SECRET"],
