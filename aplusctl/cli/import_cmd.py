@@ -53,14 +53,15 @@ def _out_dir(root: Path, config: RepoConfig, raw: str | None) -> str:
     """--dir as a repo-relative path inside content_dir (plan reads nothing outside it)."""
     content = (root / config.content_dir).resolve()
     if raw is None:
-        return Path(config.content_dir).as_posix()
+        return "" if content == root.resolve() else content.relative_to(root.resolve()).as_posix()
     target = (Path(raw) if Path(raw).is_absolute() else root / raw).resolve()
     if target != content and content not in target.parents:
         raise UserError(
             f"--dir {raw}: must be inside the content directory {config.content_dir!r}; plan reads no "
             "file outside it, and aplus.lock would record documents no file declares"
         )
-    return target.relative_to(root.resolve()).as_posix()
+    rel = target.relative_to(root.resolve()).as_posix()
+    return "" if rel == "." else rel
 
 
 async def _read(root: Path, config: RepoConfig, ids: list[str], names: list[str] | None) -> tuple[list[LiveRead], list[str]]:

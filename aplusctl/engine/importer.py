@@ -181,7 +181,8 @@ async def read_live(
         chosen = [d for d in listed if matches(d.name, d.address, names)]
         unmatched = [n for n in names if not any(matches(d.name, d.address, [n]) for d in listed)]
     read = await asyncio.gather(*(detail(d) for d in chosen))
-    return sorted(read, key=lambda d: (d.address.lower(), d.content_reference_key)), unmatched
+    order = {m: i for i, m in enumerate(marketplace_ids)}  # the first marketplace gets the plain file names
+    return sorted(read, key=lambda d: (order[d.marketplace_id], d.name.lower(), d.content_reference_key)), unmatched
 
 
 def declared_documents(root: Path, config: RepoConfig) -> list[Declared]:
@@ -394,8 +395,8 @@ def plan_import(
         notes = list(warnings)
         if doc.status in UNSUBMITTED:
             notes.append(f"live status {doc.status}: written with submit: false; set it to true to submit")
-        if path != candidates[0] and overwrite is None:
-            notes.append(f"{candidates[0]} is taken (another document or file), so not overwritten")
+        if path != candidates[0] and overwrite is None and (root / candidates[0]).exists():
+            notes.append(f"{candidates[0]} already holds another document or file, so it is left alone")
         taken.add(path)
         result.imported.append(Imported(doc, path, text, applied, asins_hash(doc.asins),
                                         overwrites=overwrite is not None, notes=tuple(notes)))
