@@ -8,6 +8,7 @@ import hashlib
 import platform
 import random
 
+import httpx
 import pytest
 
 from aplusctl import __version__
@@ -39,6 +40,7 @@ from aplusctl.spapi.uploads import (
     explain_s3_error,
     form_fields,
     parse_s3_error,
+    presigned_post,
     public_url,
 )
 from aplusctl.spapi.useragent import user_agent
@@ -330,3 +332,15 @@ def test_s3_md5_mismatch_is_explained() -> None:
 def test_s3_non_xml_error_is_kept_short() -> None:
     error = parse_s3_error("<html>" + "x" * 1000)
     assert error.code is None and len(error.message) <= 200
+
+
+def test_presigned_post_sends_decoded_fields_then_the_file_last() -> None:
+    url = "https://aplus-media.s3.amazonaws.com/?key=sc%2Fab.png&acl=private&policy=eyJ%3D&x-amz-signature=ff"
+    form = presigned_post(UploadDestination("sc/ab.png", url), b"PNGDATA", "image/png", "hero.png")
+    assert form.url == "https://aplus-media.s3.amazonaws.com/"
+    request = httpx.Request("POST", form.url, data=form.fields, files=form.files)
+    body = request.read().decode("latin-1")
+    names = [part.split('"')[1] for part in body.split("Content-Disposition: form-data; name=")[1:]]
+    assert names == ["key", "acl", "policy", "x-amz-signature", "file"]
+    assert 'name="key"\r\n\r\nsc/ab.png\r\n' in body and "eyJ=" in body
+    assert body.rindex("PNGDATA") > body.rindex('name="x-amz-signature"')

@@ -38,9 +38,8 @@ from aplusctl.spapi.uploads import (
     UPLOAD_PATH,
     UploadDestination,
     explain_s3_error,
-    form_fields,
     parse_s3_error,
-    public_url,
+    presigned_post,
 )
 from aplusctl.spapi.useragent import user_agent
 
@@ -269,10 +268,7 @@ class SpApiClient:
 
     async def upload(self, destination: UploadDestination, data: bytes, content_type: str, filename: str) -> None:
         """The presigned multipart POST: query parameters become form fields, the file goes last."""
-        target = public_url(destination.url)
-        fields: dict[str, list[str]] = {}
-        for name, value in form_fields(destination.url):
-            fields.setdefault(name, []).append(value)
+        form = presigned_post(destination, data, content_type, filename)
         label = f"upload {destination.upload_destination_id}"
         started = time.monotonic()
         attempt = 0
@@ -282,12 +278,8 @@ class SpApiClient:
             retry_after: float | None = None
             try:
                 async with self._slots:
-                    # httpx writes `data` fields before `files`: the file part is last, as S3 requires.
                     response = await self._http.post(
-                        target,
-                        data=fields,
-                        files={"file": (filename, data, content_type)},
-                        headers=destination.headers or None,
+                        form.url, data=form.fields, files=form.files, headers=destination.headers or None
                     )
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 _log_call(label, type(exc).__name__, t0, None, attempt)

@@ -54,6 +54,23 @@ def form_fields(url: str) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class PresignedPost:
+    """What to send: the public URL, the form fields (in URL order) and the one file part."""
+
+    url: str
+    fields: dict[str, list[str]]
+    files: dict[str, tuple[str, bytes, str]]
+
+
+def presigned_post(destination: UploadDestination, data: bytes, content_type: str, filename: str) -> PresignedPost:
+    """httpx writes `data` fields before `files`, so the file part goes last, as S3 requires."""
+    fields: dict[str, list[str]] = {}
+    for name, value in form_fields(destination.url):
+        fields.setdefault(name, []).append(value)
+    return PresignedPost(public_url(destination.url), fields, {"file": (filename, data, content_type)})
+
+
+@dataclass(frozen=True)
 class S3Error:
     code: str | None
     message: str
