@@ -23,7 +23,7 @@ from aplusctl.content.samples import sample_modules
 from aplusctl.content.sugar import Unrepresentable, sugar_module
 from aplusctl.credentials import SpApiCredentials
 from aplusctl.engine.importer import LiveRead, plan_import, slug
-from aplusctl.engine.lock import load_lock
+from aplusctl.engine.lock import Lock, load_lock
 from aplusctl.engine.normalize import asins_hash
 from aplusctl.config import load_config
 from aplusctl.sandbox.server import EmbeddedSandbox
@@ -291,7 +291,7 @@ def test_unreadable_document_is_skipped(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
     live = LiveRead(US, "0b6b1d9c-7f0e-4c3a-9a55-2c1e8f3d4a21", "Premium page", "APPROVED",
                     read_error="Invalid input. (Unsupported content module type [premium-module-1])")
-    result = plan_import(root, load_config(root), [live], [], "content")
+    result = plan_import(root, load_config(root), [live], [], "content", Lock())
     assert not result.imported
     (skip,) = result.skipped
     assert "Unsupported content module type" in skip.reason and "Seller Central" in skip.reason
@@ -317,3 +317,54 @@ def test_sugar_inverse_details() -> None:
     assert slug("Ferrum & Oak 8-inch chef's knife") == "ferrum-oak-8-inch-chef-s-knife"
     assert slug("Küchenmesser für Profis") == "kuchenmesser-fur-profis"
     assert slug("日本語") == "document" and len(slug("word " * 40)) <= 60
+
+
+def test_images_the_repo_holds_come_back_as_src(sb: EmbeddedSandbox, tmp_path: Path) -> None:
+    """A document apply made from local files, then edited in Seller Central: import writes the
+    images as `src:` files again (aplus.lock knows them), and plan shows no change."""
+    root = make_repo(tmp_path / "repo", "[US]")
+    (root / "assets").mkdir()
+    Image.new("RGB", (1000, 620), (200, 120, 40)).save(root / "assets" / "hero.png")
+    Image.new("RGB", (400, 400), (20, 120, 40)).save(root / "assets" / "side.png")
+    (root / "content" / "knife.yaml").write_text("""name: Chef Knife
+marketplaces: [US]
+asins: [B0TESTAA01]
+modules:
+  - standardHeaderImageText:
+      headline: One blade for every cut
+      block:
+        image: {src: assets/hero.png, alt: The knife}
+        body: Forged from one bar of steel.
+  - standardSingleSideImage:
+      imagePositionType: RIGHT
+      block:
+        image: {src: assets/side.png, alt: Side view, crop: {width: 300, height: 300, x: 50, y: 20}}
+        headline: Balanced
+""")
+    r = cli(root, sb, "apply", "--auto-approve")
+    assert r.exit_code == 0, r.output
+    key = load_lock(root).document(US, "Chef Knife")["content_reference_key"]  # type: ignore[index]
+
+    async def edit(client: SpApiClient) -> None:
+        doc = (await client.get_content_document(key, US))["contentRecord"]["contentDocument"]
+        doc["contentModuleList"][0]["standardHeaderImageText"]["headline"]["value"] = "Edited live"
+        await client.update_content_document(key, US, doc)
+
+    async def run() -> None:
+        async with client_of(sb) as client:
+            await edit(client)
+
+    asyncio.run(run())
+    (root / "content" / "knife.yaml").unlink()
+    r = cli(root, sb, "import", "Chef Knife")
+    assert r.exit_code == 0, r.output
+    data = load(root / "content" / "chef-knife.yaml")
+    header = data["modules"][0]["standardHeaderImageText"]
+    assert header["headline"] == "Edited live"
+    assert header["block"]["image"] == {"src": "assets/hero.png", "alt": "The knife"}
+    assert data["modules"][1]["standardSingleSideImage"]["block"]["image"] == {
+        "src": "assets/side.png", "alt": "Side view", "crop": {"width": 300, "height": 300, "x": 50, "y": 20}}
+    assert data["submit"] is False  # the edit left it a DRAFT
+    plan = cli(root, sb, "plan", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert "No changes" in plan.output

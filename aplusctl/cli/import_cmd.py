@@ -124,10 +124,10 @@ def import_(app: App, names: tuple[str, ...], all_: bool, marketplaces: tuple[st
     directory = _out_dir(app.root, config, out_dir)
     with RunLock(app.root):  # one writer of aplus.lock at a time (apply, generate, import)
         documents, unmatched = asyncio.run(_read(app.root, config, ids, None if all_ else list(names)))
-        result = plan_import(app.root, config, documents, declared_documents(app.root, config),
-                             directory, force=force)
-        result.unmatched = unmatched
         lock = load_lock(app.root)
+        result = plan_import(app.root, config, documents, declared_documents(app.root, config),
+                             directory, lock, force=force)
+        result.unmatched = unmatched
         try:
             write_import(app.root, result, lock)
         finally:

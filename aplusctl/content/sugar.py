@@ -148,3 +148,31 @@ def _image(value: Any, path: tuple[str | int, ...]) -> Json:
     else:
         out["size"] = {"width": width, "height": height}
     return out
+
+
+# --- images the repo already holds -------------------------------------------------------------
+
+
+def localize_images(node: Any, local: dict[str, tuple[str, int, int]]) -> Any:
+    """Swap `{upload_destination_id}` references for `{src: <file>}` where the repo holds the file.
+
+    `local` maps an uploadDestinationId → (repo-relative path, width, height) of the file
+    aplus.lock says was uploaded there. The crop is left out when it covers the whole file, as a
+    hand-written `{src, alt}` would; a crop that does not fit the file keeps the reference.
+    """
+    if isinstance(node, list):
+        return [localize_images(v, local) for v in node]
+    if not isinstance(node, dict):
+        return node
+    udi = node.get("upload_destination_id")
+    if isinstance(udi, str) and udi in local:
+        path, width, height = local[udi]
+        rect = node.get("crop") or {**node.get("size", {}), "x": 0, "y": 0}
+        w, h, x, y = (rect.get(k) for k in ("width", "height", "x", "y"))
+        if not all(isinstance(v, int) for v in (w, h, x, y)) or x + w > width or y + h > height:
+            return node
+        out: Json = {"src": path, "alt": node["alt"]}
+        if (w, h, x, y) != (width, height, 0, 0):
+            out["crop"] = {"width": w, "height": h, "x": x, "y": y}
+        return out
+    return {k: localize_images(v, local) for k, v in node.items()}

@@ -36,7 +36,8 @@ from aplusctl import marketplaces as mp
 from aplusctl.config import RepoConfig
 from aplusctl.content.fmt import format_text
 from aplusctl.content.loader import content_files, load_repo
-from aplusctl.content.sugar import Unrepresentable, sugar_module
+from aplusctl.content.images import ImageCache, ImageProblem
+from aplusctl.content.sugar import Unrepresentable, localize_images, sugar_module
 from aplusctl.engine.lock import Lock
 from aplusctl.engine.normalize import asins_hash, body_hash, normalize_document
 from aplusctl.errors import UserError
@@ -274,13 +275,34 @@ def file_data(live: LiveRead, modules: list[dict[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def render_file(live: LiveRead, rel_path: str) -> str:
-    """The content file for one live document, canonically formatted; raises Unrepresentable."""
+def local_images(root: Path, lock: Lock, marketplace_id: str, cache: ImageCache) -> dict[str, tuple[str, int, int]]:
+    """uploadDestinationId → (path, width, height) of files aplus.lock says were uploaded there
+    and that the repo still holds unchanged (same sha256)."""
+    out: dict[str, tuple[str, int, int]] = {}
+    for sha, per_market in sorted(lock.uploads.items()):
+        entry = per_market.get(marketplace_id) or {}
+        udi, path = entry.get("upload_destination_id"), entry.get("path")
+        if not (isinstance(udi, str) and isinstance(path, str)):
+            continue
+        try:
+            image = cache.get(path)
+        except ImageProblem:
+            continue
+        if image.sha256 == sha:
+            out.setdefault(udi, (image.path, image.width, image.height))
+    return out
+
+
+def render_file(live: LiveRead, rel_path: str, local: dict[str, tuple[str, int, int]] | None = None) -> str:
+    """The content file for one live document, canonically formatted; raises Unrepresentable.
+
+    Images whose file the repo holds (`local`, see `local_images`) are written as `{src: ...}`.
+    """
     assert live.document is not None
     raw_modules = live.document.get("contentModuleList")
     if not isinstance(raw_modules, list) or not raw_modules:
         raise Unrepresentable("contentModuleList", "the document has no modules")
-    modules = [sugar_module(m, i) for i, m in enumerate(raw_modules)]
+    modules = [localize_images(sugar_module(m, i), local or {}) for i, m in enumerate(raw_modules)]
     schema = os.path.relpath(SCHEMA_FILE, os.path.dirname(rel_path) or ".").replace(os.sep, "/")
     header = f"# yaml-language-server: $schema={schema}\n"
     body = yaml.dump(file_data(live, modules), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
@@ -300,10 +322,13 @@ def _first_difference(a: Any, b: Any, path: str = "") -> str:
     return path or "the document"
 
 
-def check_round_trip(root: Path, config: RepoConfig, live: LiveRead, text: str) -> tuple[str | None, str, list[str]]:
+def check_round_trip(
+    root: Path, config: RepoConfig, live: LiveRead, text: str, lock: Lock
+) -> tuple[str | None, str, list[str]]:
     """Load `text` with the real loader: (problem or None, applied_hash, warnings).
 
-    The problem is the loader's errors, or where the expanded body differs from the live one.
+    The problem is the loader's errors, or where the expanded body (local images resolved
+    through aplus.lock, as plan does) differs from the live one.
     """
     assert live.document is not None
     with tempfile.TemporaryDirectory(prefix="aplusctl-import-") as tmp:
@@ -316,7 +341,13 @@ def check_round_trip(root: Path, config: RepoConfig, live: LiveRead, text: str) 
         shown = "; ".join(f"{d.field + ': ' if d.field else ''}{d.message}" for d in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         return f"it would not pass validate as it is live: {shown or 'not loadable'}{more}", "", warnings
-    body = result.documents[0].body(live.marketplace_id)
+    desired_doc = result.documents[0]
+
+    def resolve(path: str) -> str | None:
+        image = desired_doc.images.get(path)
+        return lock.upload_for(image.sha256, live.marketplace_id) if image is not None else None
+
+    body = desired_doc.body(live.marketplace_id, resolve)
     desired, actual = normalize_document(body), normalize_document(live.document)
     if desired != actual:
         where = _first_difference(actual, desired)
@@ -343,11 +374,14 @@ def plan_import(
     documents: Sequence[LiveRead],
     declared: Sequence[Declared],
     out_dir: str,
+    lock: Lock,
     *,
     force: bool = False,
 ) -> ImportResult:
     """Decide, for each live document, the file to write or why it is skipped (writes nothing)."""
     result = ImportResult()
+    cache = ImageCache(root)
+    local: dict[str, dict[str, tuple[str, int, int]]] = {}
     taken = {d.path for d in declared}
     named: dict[tuple[str, str], int] = {}
     for doc in documents:
@@ -381,14 +415,16 @@ def plan_import(
             result.skipped.append(Skipped(doc, f"every file name tried ({', '.join(_file_names(doc))}) is taken"))
             continue
         try:
-            text = render_file(doc, path)
+            if doc.marketplace_id not in local:
+                local[doc.marketplace_id] = local_images(root, lock, doc.marketplace_id, cache)
+            text = render_file(doc, path, local[doc.marketplace_id])
         except Unrepresentable as exc:
             result.skipped.append(Skipped(doc, f"{exc}"))
             continue
         except UserError as exc:
             result.skipped.append(Skipped(doc, f"could not be formatted as YAML: {exc}"))
             continue
-        problem, applied, warnings = check_round_trip(root, config, doc, text)
+        problem, applied, warnings = check_round_trip(root, config, doc, text, lock)
         if problem is not None:
             result.skipped.append(Skipped(doc, problem))
             continue
