@@ -351,9 +351,13 @@ def check_round_trip(
     desired, actual = normalize_document(body), normalize_document(live.document)
     if desired != actual:
         where = _first_difference(actual, desired)
-        if where == "contentType":
-            why = (f"its contentType is {live.document.get('contentType')!r} but aplusctl.yaml's "
-                   f"account_type makes {config.content_type!r}")
+        content_type = live.document.get("contentType")
+        if where == "contentType" and content_type in ("EBC", "EMC"):
+            why = (f"its contentType is {content_type!r} but aplusctl.yaml's account_type makes "
+                   f"{config.content_type!r}")
+        elif where == "contentType":
+            why = (f"its contentType {content_type!r} is not one aplusctl can represent (EBC or EMC; "
+                   "Brand Story is edited in Seller Central)")
         elif where.startswith("contentSubType"):
             why = f"it has contentSubType {live.document.get('contentSubType')!r}, which content files cannot express"
         else:
