@@ -386,7 +386,6 @@ class Executor:
             raise DocumentFailed(
                 "document", "its modules come from a Pixii generation that has not completed; "
                 "run apply (or `aplusctl generate`) again")
-        doc = self.desired.get(change.name)
         writes = bool(actions & {"create", "update", "relate"})
         if writes and doc is None:
             raise DocumentFailed("document", f"{change.name!r} is no longer in the content files")
