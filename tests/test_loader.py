@@ -260,3 +260,17 @@ def test_alias_bomb_is_refused_quickly() -> None:
 
 def test_small_aliases_are_fine() -> None:
     assert load_located("base: &b {x: 1}\nother: *b\n").data == {"base": {"x": 1}, "other": {"x": 1}}
+
+
+def test_validate_reads_headers_only_and_hashes_on_demand(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"i.yaml": "name: I\nmodules:\n  - standardSingleSideImage:\n      imagePositionType: LEFT\n"
+                                   "      block: {image: {src: assets/square.png, alt: x}}\n"})
+    [doc] = load(tmp_path).documents
+    image = doc.images["assets/square.png"]
+    assert image._sha256 is None and image._md5_b64 is None  # nothing hashed while validating
+    data = (tmp_path / "assets" / "square.png").read_bytes()
+    assert (image.sha256, image.md5_b64, image.size) == (
+        hashlib.sha256(data).hexdigest(), base64.b64encode(hashlib.md5(data).digest()).decode(), len(data),
+    )
+    with pytest.raises(AttributeError):
+        image.width = 1  # type: ignore[misc]

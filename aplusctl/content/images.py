@@ -1,16 +1,15 @@
 """Local image checks: what the Uploads API and A+ would refuse, found before any upload.
 
-Each file is read once per run (cached by path): the bytes give both hashes the upload needs
-(sha256 for aplus.lock, base64 MD5 for `contentMD5`) and Pillow reads only the header for size.
+Each file is checked once per run (cached by path), reading only its header: magic bytes for
+the format, Pillow (lazy) for the pixel size. The hashes the upload needs (sha256 for aplus.lock,
+base64 MD5 for `contentMD5`) are computed on first use, so `validate` never reads whole images.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
@@ -25,15 +24,68 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
 class LocalImage:
+    """A checked image file: size from its header, hashes for the upload and aplus.lock.
+
+    Immutable and compared by value, like a frozen dataclass. The hashes are worked out on first
+    use when the image came from disk (`source`), so `validate` reads only image headers and
+    `plan`/`apply` pay for hashing once, when they need it.
+    """
+
+    __slots__ = ("path", "size", "width", "height", "mime", "_sha256", "_md5_b64", "_source")
     path: str        # repo-relative, forward slashes
-    sha256: str      # hex
-    md5_b64: str     # base64 of the raw MD5 digest, as createUploadDestination's contentMD5 wants
     size: int        # bytes
     width: int
     height: int
     mime: str
+
+    def __init__(self, path: str, sha256: str | None = None, md5_b64: str | None = None, size: int = 0,
+                 width: int = 0, height: int = 0, mime: str = "", *, source: Path | None = None) -> None:
+        if (sha256 is None or md5_b64 is None) and source is None:
+            raise TypeError("LocalImage needs sha256 and md5_b64, or a source file to hash")
+        for name, value in (("path", path), ("size", size), ("width", width), ("height", height), ("mime", mime),
+                            ("_sha256", sha256), ("_md5_b64", md5_b64), ("_source", source)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the file: its identity in aplus.lock."""
+        if self._sha256 is None:
+            self._hash()
+        return self._sha256  # type: ignore[return-value]
+
+    @property
+    def md5_b64(self) -> str:
+        """Base64 of the raw MD5 digest, as createUploadDestination's contentMD5 wants."""
+        if self._md5_b64 is None:
+            self._hash()
+        return self._md5_b64  # type: ignore[return-value]
+
+    def _hash(self) -> None:
+        sha, md5 = hashlib.sha256(), hashlib.md5()
+        with open(self._source, "rb") as handle:  # type: ignore[arg-type]
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(chunk)
+                md5.update(chunk)
+        object.__setattr__(self, "_sha256", sha.hexdigest())
+        object.__setattr__(self, "_md5_b64", base64.b64encode(md5.digest()).decode("ascii"))
+
+    def _key(self) -> tuple[str, str, str, int, int, int, str]:
+        return (self.path, self.sha256, self.md5_b64, self.size, self.width, self.height, self.mime)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"LocalImage is immutable (tried to set {name})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LocalImage) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        path, sha256, md5_b64, size, width, height, mime = self._key()
+        return (f"LocalImage(path={path!r}, sha256={sha256!r}, md5_b64={md5_b64!r}, size={size!r}, "
+                f"width={width!r}, height={height!r}, mime={mime!r})")
 
 
 class ImageProblem(Exception):
@@ -77,24 +129,17 @@ def _read(root: Path, rel: str) -> LocalImage:
         raise ImageProblem(f"image {rel} is {size:,} bytes; the upload limit is {MAX_IMAGE_BYTES:,} bytes (3 MiB)")
     if size == 0:
         raise ImageProblem(f"image {rel} is empty")
-    data = real.read_bytes()
-    mime = sniff_mime(data[:8])
-    if mime is None:
-        raise ImageProblem(f"image {rel} is not a JPEG, PNG or TIFF file")
-    try:
-        with Image.open(io.BytesIO(data)) as img:  # lazy: parses the header only
-            width, height = img.size
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageProblem(f"image {rel} cannot be read: {exc}") from None
-    return LocalImage(
-        path=rel,
-        sha256=hashlib.sha256(data).hexdigest(),
-        md5_b64=base64.b64encode(hashlib.md5(data).digest()).decode("ascii"),
-        size=size,
-        width=width,
-        height=height,
-        mime=mime,
-    )
+    with open(real, "rb") as handle:
+        mime = sniff_mime(handle.read(8))
+        if mime is None:
+            raise ImageProblem(f"image {rel} is not a JPEG, PNG or TIFF file")
+        handle.seek(0)
+        try:
+            with Image.open(handle) as img:  # lazy: parses the header only
+                width, height = img.size
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise ImageProblem(f"image {rel} cannot be read: {exc}") from None
+    return LocalImage(path=rel, size=size, width=width, height=height, mime=mime, source=real)
 
 
 class ImageCache:
