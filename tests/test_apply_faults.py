@@ -56,9 +56,10 @@ def root(tmp_path: Path) -> Path:
 def test_ten_percent_faults_converge_without_duplicates(
     root: Path, make_sandbox: Callable[..., EmbeddedSandbox]
 ) -> None:
-    sandbox = make_sandbox(rate_scale=0)
+    sandbox = make_sandbox()  # the real usage plans: our own 429s would show here too
     for kind in ("500", "429", "drop"):  # first match wins: ~3.4% each, ~10% of calls in all
         fault(sandbox, operation="*", kind=kind, rate=0.035)
+        fault(sandbox, operation="s3:PostObject", kind=kind if kind != "429" else "503", rate=0.035)
     runs = []
     for _ in range(6):
         result = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
@@ -68,6 +69,9 @@ def test_ten_percent_faults_converge_without_duplicates(
             break
         assert result.exit_code == 1
     assert runs[-1] == 0, runs
+    log = httpx.get(sandbox.base_url + "/_sandbox/requests").json()["requests"]
+    failed = [e for e in log if e["status"] >= 429]
+    assert len(failed) >= 5, f"only {len(failed)} of {len(log)} calls were faulted"
     httpx.delete(sandbox.base_url + "/_sandbox/faults").raise_for_status()
     docs = live(sandbox)
     assert len(docs) == len(set(docs)) == 4, docs
