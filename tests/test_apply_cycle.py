@@ -166,3 +166,17 @@ def test_target_and_exclude_limit_what_is_applied(root: Path, sandbox: EmbeddedS
     assert rest.exit_code == 0, rest.output
     assert "Apply complete: 2 created" in rest.stdout  # the US chef's knife and the DE one
     assert "Ferrum & Oak knife care kit" not in live_names(sandbox)
+
+
+def test_an_image_shared_by_documents_is_uploaded_once(root: Path, sandbox: EmbeddedSandbox) -> None:
+    for path in (root / "content").iterdir():
+        path.unlink()
+    for twin in ("A", "B", "C"):
+        (root / "content" / f"twin-{twin}.yaml").write_text(
+            f"name: Twin {twin}\nmarketplaces: [US]\nasins: [B0TWIN000{twin}]\nmodules:\n"
+            "  - standardCompanyLogo:\n      companyLogo: {src: assets/logo.png, alt: Logo}\n"
+        )
+    result = cli(root, "apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Apply complete: 3 created, 1 image uploaded, 3 submitted for approval." in result.stdout
+    assert sum(len(v) for v in load_lock(root).uploads.values()) == 1
