@@ -182,6 +182,8 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
                     "the saved plan is stale:\n  " + "\n  ".join(reasons)
                     + "\nRun plan again (aplusctl plan --out FILE) and apply the new plan."
                 )
+            print(f"Applying the saved plan {opts.planfile} to {plan.target} "
+                  "(live state unchanged since it was made).", file=progress_stream, flush=True)
         else:
             if not json_out:
                 click.echo(render_text(plan, color=app.color), nl=False)
