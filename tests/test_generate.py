@@ -114,6 +114,9 @@ def test_generates_once_and_keeps_the_files_in_the_repo(pixii: Pixii) -> None:
         again = pixii.generate()
         assert again.exit_code == 0, again.output
         assert "already generated" in again.output and "0 credits spent" in again.output
+    offline = pixii.generate(env={"APLUSCTL_PIXII_ENDPOINT": "http://127.0.0.1:9/pixii",
+                                  "PIXII_API_KEY": ""})      # nothing to do: Pixii is not needed
+    assert offline.exit_code == 0 and "already generated" in offline.output
     assert pixii.balance == 1000 - 40 and pixii.submissions() == 1
 
 

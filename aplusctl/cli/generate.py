@@ -10,7 +10,7 @@ import asyncio
 import fnmatch
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,13 @@ from aplusctl.cli import App, main
 from aplusctl.config import load_config
 from aplusctl.content import generated as g
 from aplusctl.content.loader import DesiredDocument, load_repo
-from aplusctl.engine.generate import GenerateEvent, GenerateResult, default_poll_interval, generate
+from aplusctl.engine.generate import (
+    GenerateEvent,
+    GenerateResult,
+    default_poll_interval,
+    generate,
+    needs_pixii,
+)
 from aplusctl.engine.lock import Lock, load_lock
 from aplusctl.errors import UserError
 from aplusctl.pixii.client import PixiiClient
@@ -186,6 +192,8 @@ def generate_command(app: App, names: tuple[str, ...], force: bool, timeout: flo
 
 async def _run(root: Path, sandbox: bool, docs: list[DesiredDocument], lock: Lock, force: bool,
                timeout: float, poll_interval: float | None) -> GenerateResult:
+    if not needs_pixii(docs, lock, root, force=force):
+        return await generate(docs, lock, root, None, on_event=_show(time.monotonic()))
     pending = {p.stanza_hash: p for p in (g.pending_generation(d, lock, force=force) for d in docs)
                if p is not None}
     async with pixii_target(root, sandbox, os.environ) as target:
@@ -193,14 +201,17 @@ async def _run(root: Path, sandbox: bool, docs: list[DesiredDocument], lock: Loc
         if pending:
             click.echo(f"Generating with {target.description}: {len(pending)} generation(s), "
                        f"up to {_credits(cost)}.", err=True)
-        started = time.monotonic()
-
-        def show(event: GenerateEvent) -> None:
-            line = event_line(event)
-            if line is not None:
-                click.echo(redact(f"[{time.monotonic() - started:5.1f}s] {line}"), err=True)
-
         interval = poll_interval or default_poll_interval(target.endpoint)
         async with PixiiClient(target.endpoint, target.api_key) as pixii:
-            return await generate(docs, lock, root, pixii, force=force, on_event=show,
-                                  poll_interval=interval, timeout=timeout)
+            return await generate(docs, lock, root, pixii, force=force,
+                                  on_event=_show(time.monotonic()), poll_interval=interval,
+                                  timeout=timeout)
+
+
+def _show(started: float) -> Callable[[GenerateEvent], None]:
+    def show(event: GenerateEvent) -> None:
+        line = event_line(event)
+        if line is not None:
+            click.echo(redact(f"[{time.monotonic() - started:5.1f}s] {line}"), err=True)
+
+    return show

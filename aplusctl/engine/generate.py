@@ -130,7 +130,7 @@ class GenerationExpired(UserError):
 class _Run:
     lock: Lock
     root: Path
-    pixii: PixiiClient
+    client: PixiiClient | None
     emit: Callable[[GenerateEvent], None]
     poll_interval: float
     timeout: float
@@ -139,6 +139,12 @@ class _Run:
 
     def save(self) -> None:
         save_lock(self.root, self.lock)
+
+    @property
+    def pixii(self) -> PixiiClient:
+        if self.client is None:   # callers pass None only when `needs_pixii` said so
+            raise UserError("internal: this generate run needs Pixii but was given no client")
+        return self.client
 
 
 def _default_now() -> datetime:
@@ -149,7 +155,7 @@ async def generate(
     docs: Iterable[DesiredDocument],
     lock: Lock,
     root: Path,
-    pixii: PixiiClient,
+    pixii: PixiiClient | None,
     *,
     force: bool = False,
     on_event: Callable[[GenerateEvent], None] | None = None,
@@ -162,7 +168,7 @@ async def generate(
 
     Documents sharing one stanza share one generation. Errors are per document, in the result;
     nothing raises for a Pixii failure, so a caller (apply) can refuse to go on while any
-    generation it needs is missing.
+    generation it needs is missing. `pixii` may be None when `needs_pixii` is False.
     """
     run = _Run(lock, root, pixii, on_event or (lambda event: None), poll_interval, timeout,
                asyncio.Semaphore(max(1, download_concurrency)), now)
@@ -222,6 +228,21 @@ async def generate(
             if cause is not None and o.error and o.error.startswith("not submitted"):
                 o.error = f"not submitted: Pixii refused {cause.document!r} first (see there)"
     return result
+
+
+def needs_pixii(docs: Iterable[DesiredDocument], lock: Lock, root: Path, *,
+                force: bool = False) -> bool:
+    """Whether a run has anything to ask Pixii: a generation to submit or resume, or files to
+    fetch again. When not, no endpoint, key or sandbox need be opened."""
+    for doc in docs:
+        if doc.generate is None:
+            continue
+        if force or g.pending_generation(doc, lock) is not None:
+            return True
+        record = g.completed_record(doc.generate, lock)
+        if record is not None and not _files_present(record, root):
+            return True
+    return False
 
 
 async def generate_then_expand(
