@@ -232,7 +232,10 @@ BROKEN = Path(__file__).parent / "broken" / "content"
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.rglob("*.yaml")) + sorted(BROKEN.rglob("*.yaml")), ids=lambda p: p.name)
 def test_fast_and_careful_paths_read_the_same_data(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        pytest.skip("not UTF-8: the loader stops before YAML")
     try:
         careful = _compose(text)
     except YamlError:

@@ -45,5 +45,7 @@ def render(app: App, file: Path, marketplace: str | None) -> None:
             countries = ", ".join(mp.by_id(m).country for m in doc.marketplaces)
             raise UserError(f"{doc.path} does not target {marketplace} (it targets {countries})")
         marketplace_id = found.marketplace_id
+    if not doc.modules:
+        raise UserError(f"{doc.path} has no modules yet: they come from its generate: stanza (run `aplusctl generate`)")
     request = {"contentDocument": doc.body(marketplace_id)}
     click.echo(json.dumps(request, indent=2, ensure_ascii=False))

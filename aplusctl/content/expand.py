@@ -111,9 +111,16 @@ _CROP_KEYS = ("width", "height", "x", "y")
 _SIZE_KEYS = ("width", "height")
 
 
+# Names people reach for that difflib would not match.
+_ALIASES = {"alt_text": "alt", "altText": "alt", "path": "src", "file": "src", "url": "src",
+            "uploadDestinationId": "upload_destination_id", "type": "contentModuleType"}
+
+
 def did_you_mean(key: str, candidates: Any) -> str:
     """` (did you mean 'headline'?)` or nothing; also catches snake_case for camelCase."""
     options = list(candidates)
+    if _ALIASES.get(key) in options:
+        return f" (did you mean {_ALIASES[key]!r}?)"
     camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key)
     if camel != key and camel in options:
         return f" (did you mean {camel!r}?)"
@@ -256,8 +263,11 @@ class _Walker:
 
     def alt(self, value: dict[str, Any], out: dict[str, Any], api: FieldPath, src: FieldPath) -> None:
         if "alt" not in value:
-            self.problem(src, "alt is required: describe the image in at most 100 characters")
-            return
+            misnamed = [k for k in value if _ALIASES.get(k) == "alt"]
+            if not misnamed:
+                self.problem(src, "alt is required: describe the image in at most 100 characters")
+                return
+            value = {**value, "alt": value[misnamed[0]]}  # its unknown-key error says the rest
         out["altText"] = value["alt"]
         self.out.origin[api + ("altText",)] = src + ("alt",)
 

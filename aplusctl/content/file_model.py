@@ -38,7 +38,8 @@ ModuleTypeName = Literal[
 
 Str = Annotated[str, Field(strict=True)]
 NonEmpty = Annotated[str, Field(strict=True, min_length=1)]
-Url = Annotated[str, Field(strict=True, pattern=r"^https?://\S+$")]
+URL_PATTERN = r"^https?://\S+$"
+Url = Annotated[str, Field(strict=True, pattern=URL_PATTERN)]
 
 
 def _not_blank(value: str | None) -> str | None:
@@ -153,6 +154,8 @@ def friendly(error: Any) -> str:
         return f"has {ctx.get('actual_length')} items; at least {ctx.get('min_length')} required"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == UUID_PATTERN:
         return f"{value!r} is not a content reference key (a UUID such as 0b6b1d9c-7f0e-4c3a-9a55-2c1e8f3d4a21)"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == URL_PATTERN:
+        return f"{value!r} is not an http(s) URL"
     if kind == "string_pattern_mismatch":
         return f"{value!r} does not match the pattern {ctx.get('pattern')}"
     if kind in ("literal_error", "enum"):
@@ -162,6 +165,8 @@ def friendly(error: Any) -> str:
         if isinstance(value, str):
             close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+        if hint and len(choices) > 6:
+            return f"{_describe(value)} is not one of the {len(choices)} allowed values{hint}"
         return f"{_describe(value)} is not one of {expected}{hint}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))

@@ -215,11 +215,15 @@ def _load_file(
     abs_path: Path, rel: str, config: RepoConfig, cache: ImageCache, shared: dict[str, Any]
 ) -> tuple[DesiredDocument | None, list[Diagnostic]]:
     try:
-        text = abs_path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Diagnostic(rel, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]
+        raw = abs_path.read_bytes()
     except OSError as exc:
         return None, [Diagnostic(rel, 1, 1, "", f"cannot read: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Diagnostic(rel, line, col, "", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} (save the file as UTF-8)")]
     try:
         located = load_located(text)
     except YamlError as exc:
