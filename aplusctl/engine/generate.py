@@ -262,7 +262,7 @@ async def generate_then_expand(
     Any generation that cannot complete (INSUFFICIENT_CREDITS, an expired job, a timeout, ...)
     raises a UserError naming each, so apply stops before touching the SP-API.
     """
-    needed = [d for d in docs if g.pending_generation(d, lock) is not None]
+    needed = [d for d in docs if needs_pixii([d], lock, root)]
     if needed:
         if not pixii_key:
             names = ", ".join(repr(d.name) for d in needed)
