@@ -166,3 +166,13 @@ def test_colour_only_when_asked() -> None:
     assert text_report([diag], 1, color=True) == (
         "\x1b[1ma.yaml:1:2:\x1b[0m \x1b[31m\x1b[1merror\x1b[0m: name: bad\n1 error in 1 file\n"
     )
+
+
+def test_render_of_a_generate_only_document(tmp_path: Path) -> None:
+    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [US]\n", encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "g.yaml").write_text(
+        "name: G\ngenerate: {asin: B0AAAAAAAA, country_code: US, types: [A+ Basic]}\n", encoding="utf-8")
+    code, out, err = run("-C", str(tmp_path), "render", "content/g.yaml")
+    assert (code, out) == (1, "")
+    assert err == "error: content/g.yaml has no modules yet: they come from its generate: stanza (run `aplusctl generate`)\n"

@@ -45,6 +45,11 @@ def render(app: App, file: Path, marketplace: str | None) -> None:
             countries = ", ".join(mp.by_id(m).country for m in doc.marketplaces)
             raise UserError(f"{doc.path} does not target {marketplace} (it targets {countries})")
         marketplace_id = found.marketplace_id
+    if doc.generate is not None:  # modules from a completed Pixii generation, as apply publishes them
+        from aplusctl.content.generated import with_generated
+        from aplusctl.engine.lock import load_lock
+
+        doc = with_generated(doc, load_lock(app.root), app.root)
     if not doc.modules:
         raise UserError(f"{doc.path} has no modules yet: they come from its generate: stanza (run `aplusctl generate`)")
     request = {"contentDocument": doc.body(marketplace_id)}
