@@ -180,3 +180,14 @@ def test_an_image_shared_by_documents_is_uploaded_once(root: Path, sandbox: Embe
     assert result.exit_code == 0, result.output
     assert "Apply complete: 3 created, 1 image uploaded, 3 submitted for approval." in result.stdout
     assert sum(len(v) for v in load_lock(root).uploads.values()) == 1
+
+
+def test_wait_times_out_while_still_in_review(tmp_path: Path, make_sandbox) -> None:  # type: ignore[no-untyped-def]
+    sandbox = make_sandbox(moderation_seconds=60, rate_scale=0)
+    root = copy_examples(tmp_path)
+    result = CliRunner().invoke(main, ["-C", str(root), "apply", "--auto-approve", "--wait",
+                                       "--timeout", "0.3", "--poll-interval", "0.1"], env=sandbox.env)
+    assert result.exit_code == 1, result.output
+    assert "Apply complete: 4 created" in result.stdout
+    assert "Still in review after 0.3 s" in result.stdout
+    assert "SUBMITTED" in result.stdout

@@ -207,16 +207,18 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
                             show_plan_warnings=saved is not None or json_out)
         undo = install_interrupt(stop)
         try:
-            result = await executor.run(plan)
+            try:
+                result = await executor.run(plan)
+            finally:
+                progress.close()
+            extra: dict[str, Any] = {}
+            code = 0 if result.ok else (130 if result.interrupted else 1)
+            if opts.wait and not result.interrupted:
+                wait_code, extra = await _wait(pipe, result, opts, progress_stream, app.color,
+                                               json_out, stop)
+                code = code or (130 if stop.is_set() else wait_code)
         finally:
             undo()
-            progress.close()
-
-        extra: dict[str, Any] = {}
-        code = 0 if result.ok else (130 if result.interrupted else 1)
-        if opts.wait and not result.interrupted:
-            wait_code, extra = await _wait(pipe, result, opts, progress_stream, app.color, json_out)
-            code = code or wait_code
 
     if json_out:
         click.echo(apply_view.render_json(result, extra), nl=False)
@@ -263,7 +265,7 @@ def _empty_result(plan: Any) -> Any:
 
 
 async def _wait(pipe: Any, result: Any, opts: ApplyOptions, stream: Any, color: bool,
-                json_out: bool) -> tuple[int, dict[str, Any]]:
+                json_out: bool, stop: asyncio.Event) -> tuple[int, dict[str, Any]]:
     """Poll moderation for what this run submitted; 1 when rejected or still in review."""
     from aplusctl.engine.status import (
         REAL_POLL_SECONDS, SANDBOX_POLL_SECONDS, StatusQuery, read_status, wait_for_moderation,
@@ -279,7 +281,7 @@ async def _wait(pipe: Any, result: Any, opts: ApplyOptions, stream: Any, color: 
           f"up to {opts.timeout:g} s)…", file=stream, flush=True)
     waited = await wait_for_moderation(
         pipe.client, [(o.marketplace_id, o.content_reference_key) for o in submitted],
-        timeout=opts.timeout, interval=interval,
+        timeout=opts.timeout, interval=interval, stop=stop,
     )
     asins = {d.name: tuple(d.asins) for d in pipe.desired_by_name.values()}
     statuses = await read_status(pipe.client, [
@@ -290,7 +292,9 @@ async def _wait(pipe: Any, result: Any, opts: ApplyOptions, stream: Any, color: 
     if waited.timed_out or any(s.status in ("REJECTED", "SUBMITTED") for s in statuses):
         code = 1
     tail = ""
-    if waited.timed_out:
+    if stop.is_set():
+        tail = "Stopped waiting (Ctrl-C); check later with `aplusctl status`.\n"
+    elif waited.timed_out:
         tail = f"Still in review after {opts.timeout:g} s; check later with `aplusctl status`.\n"
     extra: dict[str, Any] = {
         "moderation": {"timed_out": waited.timed_out, "polls": waited.polls,
