@@ -27,6 +27,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from PIL import Image
+
 from aplusctl.content.images import ImageCache, ImageProblem, LocalImage
 from aplusctl.content.limits import (
     MAX_ALT_TEXT,
@@ -189,8 +191,6 @@ def fit_upload_limit(data: bytes) -> bytes:
     re-encoded as JPEG at the highest quality that fits (the only case a file is rewritten)."""
     if len(data) <= MAX_IMAGE_BYTES:
         return data
-    from PIL import Image
-
     with Image.open(io.BytesIO(data)) as image:
         rgb = image.convert("RGB")
     for quality in (92, 85, 75, 60, 45):

@@ -353,7 +353,7 @@ async def _recover(run: _Run, record: dict[str, Any]) -> Job | None:
 async def _finish_safely(run: _Run, doc: DesiredDocument, key: str, outcome: Outcome) -> None:
     try:
         await _finish(run, doc, key, outcome)
-    except PixiiError as exc:
+    except UserError as exc:            # PixiiError, or an image that cannot be made usable
         outcome.status, outcome.error = "error", str(exc)
         run.emit(GenerateEvent("error", doc.name, key, job_id=outcome.job_id, message=str(exc)))
     except OSError as exc:
