@@ -80,3 +80,14 @@ def test_status_unknown_name_is_an_error(root: Path) -> None:
     assert result.exit_code == 1
     assert "no document matches" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_status_finds_a_rename_not_applied_yet(root: Path) -> None:
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    path = root / "content/chef-knife.yaml"
+    path.write_text(path.read_text().replace(
+        "name: Ferrum & Oak 8-inch chef's knife",
+        "name: Chef's knife\nprevious_names: [\"Ferrum & Oak 8-inch chef's knife\"]"))
+    doc = by_address(cli(root, "status", "--format", "json"))["US/Chef's knife"]
+    assert doc["status"] in ("SUBMITTED", "APPROVED")
+    assert doc["note"] == "live under the name \"Ferrum & Oak 8-inch chef's knife\" until apply renames it"

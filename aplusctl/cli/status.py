@@ -41,7 +41,13 @@ async def _status(app: App, names: tuple[str, ...], fmt: str) -> int:
                     continue
                 entry = pipe.lock.document(mid, doc.name) or {}
                 key = pinned_key(doc, mid) or entry.get("content_reference_key")
-                queries.append(StatusQuery(doc.name, mid, tuple(doc.asins), key))
+                if not key:
+                    for old in doc.previous_names:
+                        key = (pipe.lock.document(mid, old) or {}).get("content_reference_key")
+                        if key:
+                            break
+                queries.append(StatusQuery(doc.name, mid, tuple(doc.asins), key,
+                                           tuple(doc.previous_names)))
         if names and not queries:
             raise UserError(f"no document matches {', '.join(names)}")
         statuses = await read_status(pipe.client, queries)

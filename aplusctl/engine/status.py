@@ -34,6 +34,7 @@ class StatusQuery:
     marketplace_id: str
     asins: tuple[str, ...] = ()
     content_reference_key: str | None = None   # pinned in the file or recorded in aplus.lock
+    previous_names: tuple[str, ...] = ()        # a rename not applied yet is found by these
 
     @property
     def address(self) -> str:
@@ -94,12 +95,18 @@ def _pick(query: StatusQuery, listing: list[_Meta]) -> tuple[_Meta | None, str]:
     if query.content_reference_key:
         for meta in listing:
             if meta.key == query.content_reference_key:
-                return meta, ""
-    named = [m for m in listing if m.name == query.name]
-    if len(named) > 1:
-        return None, (f"{len(named)} live documents are named {query.name!r}; "
-                      "pin one with content_reference_key")
-    return (named[0], "") if named else (None, "")
+                note = "" if meta.name == query.name else (
+                    f"live under the name {meta.name!r} until apply renames it")
+                return meta, note
+    for name in (query.name, *query.previous_names):
+        named = [m for m in listing if m.name == name]
+        if len(named) > 1:
+            return None, (f"{len(named)} live documents are named {name!r}; "
+                          "pin one with content_reference_key")
+        if named:
+            note = f"live under the name {name!r} until apply renames it" if name != query.name else ""
+            return named[0], note
+    return None, ""
 
 
 def _reasons(raw: Any) -> tuple[str, ...]:
@@ -180,6 +187,7 @@ async def read_status(client: Any, queries: Iterable[StatusQuery]) -> list[DocSt
             status=meta.status, content_reference_key=meta.key, update_time=meta.update_time,
             rejection_reasons=reasons, related_asins=related,
             showing_asins=tuple(sorted(showing)), elsewhere=dict(sorted(elsewhere.items())),
+            note=note,
         )
 
     return list(await asyncio.gather(*(one(q) for q in queries)))
