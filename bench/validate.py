@@ -1,6 +1,9 @@
 """Benchmark `aplusctl validate` on a synthetic repo: N documents x 7 modules with images.
 
-Usage: python bench/validate.py [N]   (default 1000)
+Usage: python bench/validate.py [N] [--broken]   (default N = 1000)
+
+--broken puts one unknown key in every document, so every file takes the careful YAML path
+(positions composed) and every diagnostic is rendered: the worst case for a big repo.
 
 Each document has its own hero image (so N distinct files are hashed and measured) and shares
 a pool of 24 smaller images across its other image modules; 14 image references per document.
@@ -65,7 +68,7 @@ modules:
 POOL = 8
 
 
-def build(root: Path, n: int) -> None:
+def build(root: Path, n: int, broken: bool = False) -> None:
     (root / "aplusctl.yaml").write_text("account_type: seller\nmarketplaces: [US, DE]\n", encoding="utf-8")
     assets = root / "assets"
     assets.mkdir()
@@ -80,15 +83,19 @@ def build(root: Path, n: int) -> None:
         Image.new("RGB", (970, 600), (i % 256, (i // 256) % 256, 77)).save(assets / f"hero-{i}.png")
         a, b, c, d = (i % POOL, (i + 1) % POOL, (i + 2) % POOL, (i + 3) % POOL)
         text = f"name: Bench document {i}\nasins: [B0BENCH{i:03d}]\n" + MODULES.format(i=i, a=a, b=b, c=c, d=d)
+        if broken:
+            text = text.replace("      headline: Care", "      hedline: Care")
         (content / f"doc-{i:05d}.yaml").write_text(text, encoding="utf-8")
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    args = [a for a in sys.argv[1:] if a != "--broken"]
+    broken = "--broken" in sys.argv[1:]
+    n = int(args[0]) if args else 1000
     exe = Path(sys.executable).with_name("aplusctl")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        build(root, n)
+        build(root, n, broken)
         start = time.perf_counter()
         proc = subprocess.run([str(exe), "-C", str(root), "validate"], capture_output=True, text=True)
         wall = time.perf_counter() - start
@@ -99,7 +106,7 @@ def main() -> None:
         print(f"result: {tail} (exit {proc.returncode})")
         print(f"wall time: {wall:.2f} s (CPU {usage.ru_utime + usage.ru_stime:.2f} s)")
         print(f"peak RSS: {peak_kib / 1024:.0f} MB")
-        if proc.returncode != 0:
+        if proc.returncode != (1 if broken else 0):
             print(proc.stdout[:2000], file=sys.stderr)
             sys.exit(1)
 
