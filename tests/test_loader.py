@@ -277,3 +277,14 @@ def test_validate_reads_headers_only_and_hashes_on_demand(tmp_path: Path) -> Non
     )
     with pytest.raises(AttributeError):
         image.width = 1  # type: ignore[misc]
+
+
+def test_marketplaces_required_somewhere(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"a.yaml": "name: A\nmodules:\n  - standardText: {body: Hi}\n"}, config="account_type: seller\n")
+    assert lines(load(root)) == ["content/a.yaml:1:1: error: marketplaces: is required: none in this file and none in aplusctl.yaml"]
+
+
+def test_config_given_as_a_path_is_not_a_content_file(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"a.yaml": "name: A\nmodules:\n  - standardText: {body: Hi}\n"})
+    result = load_repo(root, load_config(root), [Path("aplusctl.yaml"), Path("content/a.yaml")])
+    assert ([d.name for d in result.documents], result.diagnostics) == (["A"], [])

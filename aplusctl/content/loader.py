@@ -112,7 +112,8 @@ def content_files(root: Path, config: RepoConfig, paths: Iterable[Path] | None =
         if target.is_dir():
             found.extend(p for p in sorted(target.rglob("*")) if _is_content(p, target, root))
         elif target.is_file():
-            found.append(target)
+            if target.resolve() != (root / "aplusctl.yaml").resolve():  # checked as the config
+                found.append(target)
         elif paths is None:
             diags.append(Diagnostic("aplusctl.yaml", 1, 1, "content_dir",
                                     f"content directory {config.content_dir!r} does not exist"))
@@ -243,7 +244,7 @@ def _load_file(
 
     codes = (parsed.marketplaces if parsed and parsed.marketplaces else None) or config.marketplaces
     if parsed and not codes:
-        f.error((), "marketplaces is required: none in this file and none in aplusctl.yaml")
+        f.error(("marketplaces",), "is required: none in this file and none in aplusctl.yaml")
     known = [m for m in (mp.lookup(c) for c in codes) if m is not None] if isinstance(codes, list) else []
     ids = tuple(dict.fromkeys(m.marketplace_id for m in known))
     locale = parsed.locale if parsed else None
