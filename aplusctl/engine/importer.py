@@ -252,7 +252,7 @@ def _flow_images(node: Any) -> Any:
         return [_flow_images(v) for v in node]
     if isinstance(node, dict):
         out = {k: _flow_images(v) for k, v in node.items()}
-        if "upload_destination_id" in node:
+        if "upload_destination_id" in node or "src" in node:  # an image sugar: one line, as in the examples
             return _FlowMap({k: _FlowMap(v) if isinstance(v, dict) else v for k, v in out.items()})
         return out
     return node
@@ -307,7 +307,10 @@ def render_file(live: LiveRead, rel_path: str, local: dict[str, tuple[str, int, 
     header = f"# yaml-language-server: $schema={schema}\n"
     body = yaml.dump(file_data(live, modules), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=1_000_000, default_flow_style=False)
-    return format_text(header + body, rel_path)
+    # a blank line between modules, as hand-written files have (PyYAML puts module items at column 0)
+    head, sep, tail = body.partition("\nmodules:\n")
+    tail = re.sub(r"\n(?=- )", "\n\n", tail)
+    return format_text(header + head + sep + tail, rel_path)
 
 
 def _first_difference(a: Any, b: Any, path: str = "") -> str:
