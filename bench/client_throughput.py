@@ -5,7 +5,7 @@
 sequential loop. The floor is what the plan allows: (calls - burst) / rate seconds. 429s are
 counted by the sandbox's own request log, not by the client.
 
-    .venv/bin/python bench/client_throughput.py [--calls 300] [--latency-ms 100] [--reserve 1]
+    .venv/bin/python bench/client_throughput.py [--calls 300] [--latency-ms 100] [--jitter 0.15]
 """
 
 from __future__ import annotations
@@ -51,27 +51,27 @@ def server_statuses(sb: EmbeddedSandbox) -> list[int]:
     return [e["status"] for e in entries]
 
 
-def new_client(sb: EmbeddedSandbox, reserve: int) -> SpApiClient:
+def new_client(sb: EmbeddedSandbox, jitter: float) -> SpApiClient:
     client = SpApiClient(
         SpApiCredentials.from_env(sb.env),
         sb.env["APLUSCTL_SPAPI_ENDPOINT"],
         sb.env["APLUSCTL_LWA_ENDPOINT"],
         retry=RetryPolicy(),
     )
-    client.limiter = RateLimiter(reserve=reserve)
+    client.limiter = RateLimiter(jitter=jitter)
     return client
 
 
-async def concurrent(sb: EmbeddedSandbox, key: str, calls: int, reserve: int) -> float:
-    async with new_client(sb, reserve) as client:
+async def concurrent(sb: EmbeddedSandbox, key: str, calls: int, jitter: float) -> float:
+    async with new_client(sb, jitter) as client:
         await client.tokens.get()  # the LWA exchange is not part of the plan being measured
         start = time.perf_counter()
         await asyncio.gather(*(client.get_content_document(key, US, ["METADATA"]) for _ in range(calls)))
         return time.perf_counter() - start
 
 
-async def sequential(sb: EmbeddedSandbox, key: str, calls: int, reserve: int) -> float:
-    async with new_client(sb, reserve) as client:
+async def sequential(sb: EmbeddedSandbox, key: str, calls: int, jitter: float) -> float:
+    async with new_client(sb, jitter) as client:
         await client.tokens.get()
         start = time.perf_counter()
         for _ in range(calls):
@@ -80,7 +80,7 @@ async def sequential(sb: EmbeddedSandbox, key: str, calls: int, reserve: int) ->
 
 
 async def create_doc(sb: EmbeddedSandbox) -> str:
-    async with new_client(sb, 1) as client:
+    async with new_client(sb, 0.15) as client:
         return await client.create_content_document(US, DOC)
 
 
@@ -96,25 +96,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--reserve", type=int, default=1, help="tokens kept in hand against arrival jitter")
+    parser.add_argument("--jitter", type=float, default=0.15, help="seconds of arrival jitter the limiter absorbs")
     parser.add_argument("--skip-sequential", action="store_true")
     args = parser.parse_args()
     floor = (args.calls - BURST) / RATE
     print(
         f"{args.calls} getContentDocument calls, usage plan {RATE:g} rps / burst {BURST}, "
-        f"{args.latency_ms} ms latency, limiter reserve {args.reserve}"
+        f"{args.latency_ms} ms latency, limiter jitter allowance {args.jitter:g} s"
     )
     with tempfile.TemporaryDirectory() as tmp:
         settings = SandboxSettings(db=Path(tmp) / "bench.sqlite", latency_ms=args.latency_ms, admin=True)
         with EmbeddedSandbox(settings) as sb:
             key = asyncio.run(create_doc(sb))
             admin(sb, "DELETE", "/requests")
-            wall = asyncio.run(concurrent(sb, key, args.calls, args.reserve))
+            wall = asyncio.run(concurrent(sb, key, args.calls, args.jitter))
             report("concurrent", wall, floor, server_statuses(sb))
             if not args.skip_sequential:
                 admin(sb, "POST", "/ratelimits/reset")
                 admin(sb, "DELETE", "/requests")
-                wall = asyncio.run(sequential(sb, key, args.calls, args.reserve))
+                wall = asyncio.run(sequential(sb, key, args.calls, args.jitter))
                 report("sequential", wall, floor, server_statuses(sb))
 
 

@@ -62,9 +62,9 @@ def test_every_aplus_operation_and_uploads_default_to_10_rps_burst_10() -> None:
     assert all(plan == UsagePlan(10.0, 10) for plan in DEFAULT_USAGE_PLANS.values())
 
 
-def test_bucket_starts_full_less_the_reserve_and_refills_at_the_margin_rate() -> None:
+def test_bucket_starts_full_less_the_jitter_allowance_and_refills_at_the_margin_rate() -> None:
     clock = FakeClock()
-    bucket = TokenBucket(UsagePlan(10.0, 10), reserve=1, margin=0.01, clock=clock)
+    bucket = TokenBucket(UsagePlan(10.0, 10), jitter=0.1, margin=0.01, clock=clock)
     taken = sum(bucket.try_take() for _ in range(20))
     assert taken == 9
     assert bucket.delay() == pytest.approx(1 / 9.9)
@@ -73,20 +73,28 @@ def test_bucket_starts_full_less_the_reserve_and_refills_at_the_margin_rate() ->
     assert not bucket.try_take()
 
 
-def test_bucket_without_reserve_uses_the_whole_burst() -> None:
-    bucket = TokenBucket(UsagePlan(10.0, 10), reserve=0, margin=0.0, clock=FakeClock())
+def test_bucket_without_jitter_allowance_uses_the_whole_burst() -> None:
+    bucket = TokenBucket(UsagePlan(10.0, 10), jitter=0.0, margin=0.0, clock=FakeClock())
     assert sum(bucket.try_take() for _ in range(20)) == 10
 
 
-def test_burst_of_one_keeps_one_token() -> None:
-    bucket = TokenBucket(UsagePlan(1.0, 1), reserve=1, clock=FakeClock())
+def test_default_bucket_holds_back_150ms_of_the_plan() -> None:
+    bucket = TokenBucket(UsagePlan(10.0, 10), clock=FakeClock())
+    assert bucket.capacity == pytest.approx(8.5)
+    assert bucket.target_rate == pytest.approx(9.9)
+
+
+def test_burst_of_one_spaces_sends_by_the_jitter_allowance_instead() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(UsagePlan(1.0, 1), jitter=0.1, margin=0.0, clock=clock)
     assert bucket.capacity == 1
     assert bucket.try_take()
+    assert bucket.delay() == pytest.approx(1.1)
 
 
 def test_bucket_never_fills_beyond_capacity() -> None:
     clock = FakeClock()
-    bucket = TokenBucket(UsagePlan(10.0, 10), reserve=1, clock=clock)
+    bucket = TokenBucket(UsagePlan(10.0, 10), jitter=0.1, clock=clock)
     clock.now += 3600
     assert bucket.tokens == 9
 
@@ -145,15 +153,15 @@ def test_rate_limit_header_reseeds_the_plan() -> None:
     bucket = TokenBucket(UsagePlan(10.0, 10), margin=0.0, clock=clock)
     bucket.observe_limit(1.0)
     assert bucket.plan == UsagePlan(1.0, 1)
-    assert bucket.rate == 1.0
+    assert bucket.rate == pytest.approx(1 / 1.15)  # burst 1: the jitter allowance slows the refill
     assert bucket.tokens <= 1
     bucket.observe_limit(20.0)
-    assert bucket.plan.rate == 20.0 and bucket.rate == 20.0
+    assert bucket.plan.rate == 20.0 and bucket.rate == bucket.target_rate > 1.0
 
 
 def test_acquire_is_fifo_and_paced() -> None:
     async def run() -> list[int]:
-        bucket = TokenBucket(UsagePlan(200.0, 2), reserve=0, margin=0.0)
+        bucket = TokenBucket(UsagePlan(200.0, 2), jitter=0.0, margin=0.0)
         order: list[int] = []
 
         async def one(i: int) -> None:

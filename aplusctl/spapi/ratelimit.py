@@ -4,11 +4,17 @@ Amazon meters each operation with a token bucket (rate per second, burst). Ours 
 that a burst of calls is smoothed *before* it reaches the server: the server should never have
 to answer 429. Two timing edges matter:
 
-- the server's bucket clock runs on arrival times, ours on send times, and arrivals jitter.
-  Right after a burst the server may see two of our requests closer together than we sent them.
-  So we keep `reserve` tokens (default 1) in hand: our bucket holds `burst - reserve`, which
-  absorbs up to `reserve / rate` seconds of jitter and costs `reserve / rate` seconds once;
+- the server's bucket clock runs on arrival times, ours on send times, and arrivals jitter
+  (network, a busy event loop, a busy CPU). Right after a burst the server may see two of our
+  requests closer together than we sent them. So we hold back `jitter` seconds' worth of the
+  plan: our bucket holds `burst - rate × jitter` tokens, which absorbs that much jitter and
+  costs `jitter` seconds once per burst. Where the burst is too small to hold anything back
+  (burst 1), the refill is slowed instead, so consecutive sends are `1/rate + jitter` apart;
 - we refill a hair slower than the plan (`margin`), so rounding and clock skew never add up.
+
+Measured against the sandbox (bench/client_throughput.py): starting with the whole burst
+(jitter 0) meets a 429 right after the first burst on every run; holding back one token was
+clean alone but met one 429 in ~40 runs on a 2-CPU machine running several suites at once.
 
 A 429 means someone else shares the quota or the plan is lower than we think: the bucket is
 emptied and the rate halved (down to a floor), then it recovers additively on each success.
@@ -61,29 +67,30 @@ class TokenBucket:
         self,
         plan: UsagePlan,
         *,
-        reserve: int = 1,
+        jitter: float = 0.15,
         margin: float = 0.01,
         min_rate_fraction: float = 1 / 16,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._reserve = reserve
+        self._jitter = jitter
         self._margin = margin
         self._min_rate_fraction = min_rate_fraction
         self._lock = asyncio.Lock()
         self.plan = plan
-        self.capacity = self._capacity_for(plan)
-        self.rate = self._target_rate()  # current refill rate; below target after a 429
-        self._tokens = float(self.capacity)  # start full: the server's bucket is full when idle
+        self.capacity, self.target_rate = self._shape(plan)
+        self.rate = self.target_rate  # current refill rate; below target after a 429
+        self._tokens = self.capacity  # start full: the server's bucket is full when idle
         self._stamp = clock()
         self._paused_until = 0.0
         self._last_cut = -math.inf
 
-    def _capacity_for(self, plan: UsagePlan) -> int:
-        return max(1, plan.burst - self._reserve)
-
-    def _target_rate(self) -> float:
-        return self.plan.rate * (1.0 - self._margin)
+    def _shape(self, plan: UsagePlan) -> tuple[float, float]:
+        """(capacity, refill rate) that stay inside `plan` despite `jitter` seconds of skew."""
+        held = min(max(0.0, plan.burst - 1.0), plan.rate * self._jitter)
+        uncovered = self._jitter - held / plan.rate
+        rate = plan.rate * (1.0 - self._margin) / (1.0 + plan.rate * uncovered)
+        return plan.burst - held, rate
 
     @property
     def tokens(self) -> float:
@@ -92,7 +99,7 @@ class TokenBucket:
 
     def _refill(self, now: float) -> None:
         elapsed = max(0.0, now - max(self._stamp, self._paused_until))
-        self._tokens = min(float(self.capacity), self._tokens + elapsed * self.rate)
+        self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
         self._stamp = max(now, self._stamp)
 
     def delay(self) -> float:
@@ -126,7 +133,7 @@ class TokenBucket:
         self._tokens = min(self._tokens, 0.0)
         # Requests already in flight when the first 429 came will 429 too: one cut per second.
         if now - self._last_cut >= 1.0:
-            floor = self._target_rate() * self._min_rate_fraction
+            floor = self.target_rate * self._min_rate_fraction
             self.rate = max(floor, self.rate / 2.0)
             self._last_cut = now
         if retry_after:
@@ -134,7 +141,7 @@ class TokenBucket:
 
     def succeeded(self) -> None:
         """Additive recovery: back to the full rate after about 2 × burst successes per halving."""
-        target = self._target_rate()
+        target = self.target_rate
         if self.rate < target:
             self._refill(self._clock())
             self.rate = min(target, self.rate + target / (2 * max(1, self.plan.burst)))
@@ -150,9 +157,9 @@ class TokenBucket:
             burst = max(1, min(old.burst, round(old.burst * rate / old.rate)))
         self._refill(self._clock())
         self.plan = UsagePlan(rate, burst)
-        self.capacity = self._capacity_for(self.plan)
-        self._tokens = min(self._tokens, float(self.capacity))
-        self.rate = min(self.rate, self._target_rate()) if rate < old.rate else self._target_rate()
+        self.capacity, self.target_rate = self._shape(self.plan)
+        self._tokens = min(self._tokens, self.capacity)
+        self.rate = min(self.rate, self.target_rate) if rate < old.rate else self.target_rate
 
 
 class RateLimiter:
@@ -162,14 +169,14 @@ class RateLimiter:
         self,
         usage_plans: Mapping[str, UsagePlan] | None = None,
         *,
-        reserve: int = 1,
+        jitter: float = 0.15,
         margin: float = 0.01,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._plans = dict(DEFAULT_USAGE_PLANS)
         if usage_plans:
             self._plans.update(usage_plans)
-        self._reserve = reserve
+        self._jitter = jitter
         self._margin = margin
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
@@ -178,7 +185,7 @@ class RateLimiter:
         bucket = self._buckets.get(operation)
         if bucket is None:
             plan = self._plans.get(operation, FALLBACK_PLAN)
-            bucket = TokenBucket(plan, reserve=self._reserve, margin=self._margin, clock=self._clock)
+            bucket = TokenBucket(plan, jitter=self._jitter, margin=self._margin, clock=self._clock)
             self._buckets[operation] = bucket
         return bucket
 
