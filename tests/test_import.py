@@ -229,6 +229,14 @@ def test_name_selection_and_refusals(sb: EmbeddedSandbox, seeded: dict[str, str]
     # --dir outside content_dir is refused (plan would not read the files)
     r = cli(root, sb, "import", "--dir", "elsewhere", "Ridge specs")
     assert r.exit_code == 1 and "must be inside the content directory" in r.output
+    # a file that pins another document under the same name: importing this one would clash
+    clash = root / "content" / "mine.yaml"
+    clash.write_text("name: Ridge specs\ncontent_reference_key: 0b6b1d9c-7f0e-4c3a-9a55-2c1e8f3d4a21\n"
+                     "marketplaces: [US]\nmodules:\n  - standardText:\n      body: Mine.\n")
+    r = cli(root, sb, "import", "Ridge specs")
+    assert r.exit_code == 1
+    assert "content/mine.yaml already uses this name in US for another document; rename one" in r.output
+    clash.unlink()
     # the hand-written file does not validate against live: plan sees it as a new document, not drift
     plan = cli(root, sb, "plan", "--detailed-exitcode", "--exclude", "Something else")
     assert plan.exit_code == 0, plan.output

@@ -76,12 +76,15 @@ class Declared:
     marketplaces: tuple[str, ...]      # marketplaceIds
     content_reference_key: str | None
 
+    def uses_name(self, doc: LiveRead) -> bool:
+        return doc.marketplace_id in self.marketplaces and (doc.name == self.name or doc.name in self.previous_names)
+
     def declares(self, doc: LiveRead) -> bool:
         if doc.marketplace_id not in self.marketplaces:
             return False
         if self.content_reference_key:
             return self.content_reference_key == doc.content_reference_key
-        return doc.name == self.name or doc.name in self.previous_names
+        return self.uses_name(doc)
 
 
 @dataclass(frozen=True)
@@ -410,6 +413,11 @@ def plan_import(
         if doc.read_error is not None or doc.document is None:
             result.skipped.append(Skipped(doc, f"cannot be read through SP-API ({doc.read_error}); Premium A+ and "
                                                "Brand Story documents are edited in Seller Central only"))
+            continue
+        clash = [d.path for d in declared if d.uses_name(doc) and not d.declares(doc)]
+        if clash and overwrite is None:
+            result.skipped.append(Skipped(doc, f"{', '.join(clash)} already uses this name in "
+                                               f"{_country(doc.marketplace_id)} for another document; rename one"))
             continue
         if named[(doc.marketplace_id, doc.name)] > 1:
             result.skipped.append(Skipped(doc, f"{named[(doc.marketplace_id, doc.name)]} live documents share this name "
