@@ -237,7 +237,7 @@ def test_name_selection_and_refusals(sb: EmbeddedSandbox, seeded: dict[str, str]
     assert r.exit_code == 1
     assert "content/mine.yaml already uses this name in US for another document; rename one" in r.output
     clash.unlink()
-    # the hand-written file does not validate against live: plan sees it as a new document, not drift
+    # everything imported plans as no change (the hand-written document is not live: a create)
     plan = cli(root, sb, "plan", "--detailed-exitcode", "--exclude", "Something else")
     assert plan.exit_code == 0, plan.output
 
