@@ -17,6 +17,7 @@ import click
 
 from aplusctl import marketplaces as mp
 from aplusctl.cli import App, main
+from aplusctl.content.generated import with_generated
 from aplusctl.engine.live import LiveState
 from aplusctl.engine.lock import Lock, load_lock
 from aplusctl.engine.plan import Plan, make_plan
@@ -94,7 +95,8 @@ async def open_pipeline(root: Path, marketplaces: Sequence[str] = ()) -> AsyncIt
     lock = load_lock(root)
     ids = scope_marketplaces(config, result.documents, marketplaces)
     async with open_target(root, config, ids) as target:
-        yield Pipeline(root, config, list(result.documents), lock, target, ids)
+        documents = [with_generated(d, lock, root) for d in result.documents]
+        yield Pipeline(root, config, documents, lock, target, ids)
 
 
 class ProgressView:

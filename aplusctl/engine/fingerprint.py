@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from aplusctl.engine.live import LiveState
-from aplusctl.engine.normalize import asins_hash, canonical_json, stanza_hash
+from aplusctl.content.generated import stanza_hash
+from aplusctl.engine.normalize import asins_hash, canonical_json
 
 ABSENT = "absent"
 

@@ -114,15 +114,3 @@ def image_ids(value: Any) -> Iterable[str]:
     elif isinstance(value, list):
         for v in value:
             yield from image_ids(v)
-
-
-def stanza_hash(stanza: Any) -> str:
-    """Key of a `generate:` stanza in aplus.lock's generations (any change means a new one)."""
-    if hasattr(stanza, "model_dump"):
-        stanza = stanza.model_dump(mode="json", exclude_none=True)
-    elif hasattr(stanza, "__dataclass_fields__"):
-        import dataclasses
-
-        stanza = dataclasses.asdict(stanza)
-    digest = hashlib.sha256(canonical_json(stanza).encode("utf-8"))
-    return "sha256:" + digest.hexdigest()

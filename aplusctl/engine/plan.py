@@ -15,8 +15,16 @@ Vocabulary:
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
+
+from aplusctl.content import generated as gen
+from aplusctl.engine.live import LiveDocument, LiveState
+from aplusctl.engine.lock import Lock
+from aplusctl.engine.normalize import asins_hash, image_ids, normalize_document, normalized_hash
+from aplusctl.marketplaces import by_id
 
 Action = Literal["create", "update", "relate", "submit", "suspend", "no-op"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "relate", "submit", "suspend", "no-op")
@@ -194,23 +202,7 @@ class Plan:
 
 # --- the planner ------------------------------------------------------------------------------
 
-import fnmatch  # noqa: E402
-from collections.abc import Callable, Iterable, Mapping, Sequence  # noqa: E402
-from typing import Protocol  # noqa: E402
-
-from aplusctl.engine.live import LiveDocument, LiveState  # noqa: E402
-from aplusctl.engine.lock import Lock  # noqa: E402
-from aplusctl.engine.normalize import (  # noqa: E402
-    asins_hash,
-    image_ids,
-    normalize_document,
-    normalized_hash,
-    stanza_hash,
-)
-from aplusctl.marketplaces import by_id  # noqa: E402
-
 LOCAL = "local:"
-_FALLBACK_CREDITS = {"A+ Basic": 20, "A+ Premium": 20, "A+ Premium Mobile": 30}
 
 
 class DesiredLike(Protocol):
@@ -417,31 +409,24 @@ def _identify(
     return None, None, None
 
 
-def _credits(types: Iterable[str]) -> int:
-    try:
-        from aplusctl.pixii import credit_cost  # type: ignore[attr-defined]
-
-        return int(credit_cost(tuple(types)))
-    except (ImportError, AttributeError, KeyError, ValueError, TypeError):
-        return sum(_FALLBACK_CREDITS.get(t, 0) for t in types)
-
-
 def _generation(doc: DesiredLike, lock: Lock) -> Generation | None:
-    stanza = doc.generate
-    if stanza is None:
+    if doc.generate is None:
         return None
-    h = stanza_hash(stanza)
-    types = getattr(stanza, "types", None)
-    if types is None and isinstance(stanza, Mapping):
-        types = stanza.get("types")
-    types = tuple(types or ("A+ Basic",))
-    needed = h not in lock.generations
+    pending = gen.pending_generation(doc, lock)
+    if pending is None:
+        return Generation(
+            stanza_hash=gen.stanza_hash(doc.generate),
+            types=gen.stanza_types(doc.generate),
+            credits=gen.generation_cost(doc.generate),
+            needed=False,
+            note="generated earlier (aplus.lock)",
+        )
     return Generation(
-        stanza_hash=h,
-        types=types,
-        credits=_credits(types),
-        needed=needed,
-        note="modules known after generation" if needed else "generated earlier (aplus.lock)",
+        stanza_hash=pending.stanza_hash,
+        types=pending.types,
+        credits=pending.credits,
+        needed=True,
+        note=pending.summary,
     )
 
 
