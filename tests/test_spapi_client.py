@@ -28,6 +28,7 @@ from aplusctl.spapi import (
     RetryPolicy,
     ServerError,
     SpApiClient,
+    Unauthorized,
     UploadError,
     content_md5_b64,
 )
@@ -132,6 +133,21 @@ def test_a_403_for_an_expired_token_is_retried_once_with_a_fresh_token(sandbox: 
 
     run(with_client(sandbox, body))
     assert statuses(sandbox, "searchContentDocuments") == [200, 403, 200]
+    assert len(token_requests(sandbox)) == 2
+
+
+def test_a_403_that_persists_explains_the_role_and_reauthorisation(sandbox: EmbeddedSandbox) -> None:
+    """The gateway refuses an encoded greedy path with 403 whatever the token: one fresh-token retry, then advice."""
+    encoded = "/uploads/2020-11-01/uploadDestinations/aplus%2F2020-11-01%2FcontentDocuments"
+
+    async def body(client: SpApiClient) -> None:
+        params = {"marketplaceIds": US, "contentMD5": content_md5_b64(b"x"), "contentType": "image/png"}
+        await client._call("createUploadDestinationForResource", "POST", encoded, params)
+
+    with pytest.raises(Unauthorized, match="Product Listing") as info:
+        run(with_client(sandbox, body))
+    assert "authorise the app again" in str(info.value)
+    assert statuses(sandbox, "createUploadDestinationForResource") == [403, 403]
     assert len(token_requests(sandbox)) == 2
 
 
