@@ -11,6 +11,7 @@ import click
 
 from aplusctl import __version__
 from aplusctl.errors import Interrupted, UserError
+from aplusctl.redact import install_log_filter
 
 
 class App:
@@ -59,6 +60,10 @@ def main(ctx: click.Context, root: Path, no_color: bool, verbose: int) -> None:
         format="%(message)s",
         stream=sys.stderr,
     )
+    install_log_filter()
+    if verbose < 2:  # -v means our one line per call, not httpx's as well
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     ctx.obj = App(root=root.resolve(), color=_use_color(no_color), verbose=verbose)
 
 
