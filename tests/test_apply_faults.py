@@ -57,6 +57,10 @@ def test_ten_percent_faults_converge_without_duplicates(
     root: Path, make_sandbox: Callable[..., EmbeddedSandbox]
 ) -> None:
     sandbox = make_sandbox()  # the real usage plans: our own 429s would show here too
+    # a few sure faults first (first match wins), so every run meets some whatever the dice say
+    fault(sandbox, operation="createContentDocument", kind="500", count=1)
+    fault(sandbox, operation="createUploadDestinationForResource", kind="503", count=1)
+    fault(sandbox, operation="s3:PostObject", kind="drop", count=1)
     for kind in ("500", "429", "drop"):  # first match wins: ~3.4% each, ~10% of calls in all
         fault(sandbox, operation="*", kind=kind, rate=0.035)
         fault(sandbox, operation="s3:PostObject", kind=kind if kind != "429" else "503", rate=0.035)
@@ -71,7 +75,7 @@ def test_ten_percent_faults_converge_without_duplicates(
     assert runs[-1] == 0, runs
     log = httpx.get(sandbox.base_url + "/_sandbox/requests").json()["requests"]
     failed = [e for e in log if e["status"] >= 429]
-    assert failed, f"no fault fired in {len(log)} calls"  # ~10% did; the exact count is random
+    assert len(failed) >= 2, f"only {len(failed)} faults in {len(log)} calls"
     httpx.delete(sandbox.base_url + "/_sandbox/faults").raise_for_status()
     docs = live(sandbox)
     assert len(docs) == len(set(docs)) == 4, docs
