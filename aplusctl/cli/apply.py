@@ -99,6 +99,7 @@ def _is_sandbox(target: Any) -> bool:
     override = os.environ.get("APLUSCTL_SPAPI_ENDPOINT", "")
     return (urlparse(override).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
+
 def _scope_from_plan(plan: Any) -> tuple[str, ...]:
     """A saved plan's scope as exact --target patterns (its addresses, glob-escaped)."""
     addresses = [c.address for c in plan.changes] + [e.address for e in plan.errors]
