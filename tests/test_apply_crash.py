@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from aplusctl.cli import main
@@ -112,8 +113,9 @@ def test_sigkill_at_many_points_then_rerun_converges(
             e.get("content_reference_key") and e.get("applied_hash") for e in entries), (k, entries)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_sigint_finishes_in_flight_calls_and_exits_130(
-    tmp_path: Path, make_sandbox: Callable[..., EmbeddedSandbox]
+    tmp_path: Path, make_sandbox: Callable[..., EmbeddedSandbox], sig: int
 ) -> None:
     sandbox = make_sandbox(latency_ms=150)
     root = small_repo(tmp_path / "repo")
@@ -123,7 +125,7 @@ def test_sigint_finishes_in_flight_calls_and_exits_130(
     for line in proc.stdout:
         seen.append(line)
         if ": uploaded " in line:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
             break
     out, err = proc.communicate(timeout=60)
     text = "".join(seen) + out
