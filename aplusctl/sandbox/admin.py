@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from aplusctl.sandbox import moderation
 from aplusctl.sandbox.errors import json_response
+from aplusctl.sandbox.ops import OPERATION_SCOPE_KEY
 from aplusctl.sandbox.state import SandboxState
 from aplusctl.sandbox.settings import SANDBOX_SELLER_ID
 from aplusctl.sandbox.store import CATALOG_STATES, Document
@@ -24,7 +25,7 @@ class BadRequest(Exception):
 
 
 def _state(request: Request) -> SandboxState:
-    request.scope["aplusctl.operation"] = "admin"
+    request.scope[OPERATION_SCOPE_KEY] = "admin"
     return request.app.state.sandbox
 
 
@@ -162,7 +163,7 @@ async def faults_get(request: Request, state: SandboxState) -> Response:
 
 @_admin
 async def faults_add(request: Request, state: SandboxState) -> Response:
-    """{"operation": "getContentDocument" | "*", "kind": "500"|"503"|"429"|"drop"|"slow",
+    """{"operation": "getContentDocument" | "*", "kind": one of faults.KINDS,
     "rate": 0..1 (default 1), "count": N (optional: only the next N matching calls),
     "delay_ms": for slow (default 2000)}"""
     body = await _json(request)

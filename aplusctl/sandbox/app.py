@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,12 +18,12 @@ from aplusctl.sandbox.errors import SpApiError, sp_error_response
 from aplusctl.sandbox.faults import DROPPED_SCOPE_KEY, RAW_SEND_SCOPE_KEY
 from aplusctl.sandbox.lwa import token_endpoint
 from aplusctl.sandbox.ops import OPERATION_SCOPE_KEY, REQUEST_ID_SCOPE_KEY
+from aplusctl.sandbox.pixii import create_pixii_app
 from aplusctl.sandbox.settings import SandboxSettings
 from aplusctl.sandbox.state import SandboxState
 
-log = logging.getLogger("aplusctl.sandbox")
 
-class _Gateway:
+class Gateway:
     """Outermost ASGI layer: the request log, and access to the raw connection for drops."""
 
     def __init__(self, app: ASGIApp, state: SandboxState) -> None:
@@ -66,37 +66,23 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return sp_error_response(SpApiError("NotFound"))
 
 
-def _pixii_app(settings: SandboxSettings) -> Starlette | None:
-    try:
-        from aplusctl.sandbox.pixii import create_pixii_app
-    except ImportError:
-        log.debug("sandbox: Pixii emulator not available; /pixii is not mounted")
-        return None
-    return create_pixii_app(settings)
-
-
-def create_app(settings: SandboxSettings) -> ASGIApp:
+def create_app(settings: SandboxSettings) -> Gateway:
     """The whole sandbox as one ASGI app; its state is opened now and closed on shutdown."""
     state = SandboxState.open(settings)
     routes: list[BaseRoute] = [Route("/auth/o2/token", token_endpoint, methods=["POST"])]
     routes += aplus.ROUTES + uploads.ROUTES
     if settings.admin:
         routes += admin.ROUTES
-    pixii = _pixii_app(settings)
-    if pixii is not None:
-        routes.append(Mount("/pixii", app=pixii))
+    pixii = create_pixii_app(settings)
+    routes.append(Mount("/pixii", app=pixii))
 
     @asynccontextmanager
-    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         state.close()
-        pixii_store = getattr(getattr(pixii, "state", None), "pixii_store", None)
-        if pixii_store is not None:
-            pixii_store.close()
+        pixii.state.pixii_store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={404: _not_found})
     app.state.sandbox = state
-    gateway = _Gateway(app, state)
-    gateway.state_obj = state  # type: ignore[attr-defined]
-    return gateway
+    return Gateway(app, state)

@@ -41,7 +41,6 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,6 +51,8 @@ from starlette.routing import BaseRoute, Route
 
 from aplusctl.sandbox import pixii_jobs as jobs
 from aplusctl.sandbox.faults import drop_connection
+from aplusctl.sandbox.pixii_admin import admin_routes
+from aplusctl.sandbox.pixii_context import Ctx, PixiiError
 from aplusctl.sandbox.pixii_images import module_png, preview_png
 from aplusctl.sandbox.pixii_model import JOB_TYPE, VARIANT_BY_SLUG, VARIANTS, validate_submission
 from aplusctl.sandbox.pixii_store import JobRow, PixiiStore
@@ -59,40 +60,8 @@ from aplusctl.sandbox.settings import SANDBOX_PIXII_KEY, SandboxSettings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["Ctx", Request], Awaitable[Response]]
+Handler = Callable[[Ctx, Request], Awaitable[Response]]
 _DROP_SCOPE_KEY = "aplusctl.pixii.drop"
-
-
-@dataclass(frozen=True)
-class Ctx:
-    store: PixiiStore
-    settings: SandboxSettings
-
-    def now(self) -> float:
-        return time.time() + float(self.store.get("clock_offset"))
-
-    def job_seconds(self) -> float:
-        override = self.store.get("job_seconds")
-        return float(self.settings.pixii_job_seconds if override is None else override)
-
-
-class PixiiError(Exception):
-    """An error answer; raised anywhere in a handler, rendered by `_endpoint`."""
-
-    def __init__(self, status: int, code: str, message: str, detail: str | None = None,
-                 retry_after: int | None = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.detail, self.retry_after, self.headers = detail, retry_after, headers or {}
-
-    def response(self, style: str = "standard") -> JSONResponse:
-        headers = dict(self.headers)
-        if self.retry_after is not None:
-            headers["Retry-After"] = str(self.retry_after)
-        error = {"code": self.code, "message": self.message, "detail": self.detail,
-                 "retry_after": self.retry_after}
-        body = error if style == "bare" else {"success": False, "data": None, "error": error}
-        return JSONResponse(body, status_code=self.status, headers=headers)
 
 
 def _enveloped(response: Response) -> Response:
@@ -369,9 +338,7 @@ async def _not_found(ctx: Ctx, request: Request) -> Response:
 
 def create_pixii_app(settings: SandboxSettings) -> Starlette:
     """Build the emulator on settings.db; `app.state.pixii_store.close()` releases the database."""
-    from aplusctl.sandbox.pixii_admin import admin_routes
-
-    ctx = Ctx(PixiiStore(settings.db, getattr(settings, "request_log_size", 5000)), settings)
+    ctx = Ctx(PixiiStore(settings.db, settings.request_log_size), settings)
     routes: list[BaseRoute] = [
         Route("/v1/api/a_plus", _endpoint(ctx, submit_a_plus), methods=["POST"]),
         Route("/v1/api/jobs/{job_id}", _endpoint(ctx, get_job), methods=["GET"]),

@@ -27,7 +27,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from aplusctl.sandbox.pixii import Ctx, PixiiError
+from aplusctl.sandbox.pixii_context import Ctx, PixiiError
 from aplusctl.sandbox.pixii_model import CREDIT_COST
 
 _SETTER = ["PUT", "POST"]

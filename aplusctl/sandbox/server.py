@@ -4,14 +4,15 @@ or blocking in the foreground (`aplusctl sandbox serve`)."""
 from __future__ import annotations
 
 import shlex
+import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
 
 import uvicorn
 
-from aplusctl.sandbox.app import create_app
+from aplusctl.sandbox.app import Gateway, create_app
 from aplusctl.sandbox.settings import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -19,6 +20,7 @@ from aplusctl.sandbox.settings import (
     SANDBOX_REFRESH_TOKEN,
     SandboxSettings,
 )
+from aplusctl.sandbox.state import SandboxState
 
 
 def client_env(base_url: str) -> dict[str, str]:
@@ -54,7 +56,7 @@ class EmbeddedSandbox:
         self._thread: threading.Thread | None = None
         self.base_url = ""
         self.env: dict[str, str] = {}
-        self.app: Any = None
+        self.app: Gateway | None = None
 
     def start(self) -> "EmbeddedSandbox":
         self.app = create_app(self.settings)
@@ -81,9 +83,11 @@ class EmbeddedSandbox:
         self._thread = None
 
     @property
-    def state(self) -> Any:
+    def state(self) -> SandboxState:
         """The running instance's SandboxState (tests may peek; clients must use HTTP)."""
-        return self.app.state_obj
+        if self.app is None:
+            raise RuntimeError("the sandbox is not running")
+        return self.app.state
 
     def __enter__(self) -> "EmbeddedSandbox":
         return self.start()
@@ -94,19 +98,16 @@ class EmbeddedSandbox:
 
 
 def serve(settings: SandboxSettings, host: str = "127.0.0.1", port: int = 8787,
-          announce: Any = print) -> None:
+          announce: Callable[[str], object] = print) -> None:
     """Serve in the foreground until Ctrl-C; `announce` gets the base URL and export lines."""
     app = create_app(settings)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             lifespan="on", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
 
-    async def _run() -> None:
-        await server.serve()
-
     original_startup = server.startup
 
-    async def startup(sockets: Any = None) -> None:
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
         await original_startup(sockets=sockets)
         if server.started:
             bound = server.servers[0].sockets[0].getsockname()[1]
