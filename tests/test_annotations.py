@@ -71,3 +71,9 @@ def test_limit_is_a_parameter_and_no_count_line_within_it() -> None:
 
 def test_no_diagnostics_prints_nothing() -> None:
     assert github_annotations([]) == ""
+
+
+def test_prefix_is_joined_to_relative_paths_only() -> None:
+    out = github_annotations([_diag(), _diag(path="/abs/x.yaml", line=1)], prefix="shop")
+    assert out.splitlines()[0].startswith("::error file=shop/content/us/hero.yaml,line=12,")
+    assert out.splitlines()[1].startswith("::error file=/abs/x.yaml,line=1,")

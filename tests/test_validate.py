@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,28 @@ def test_paths_limit_what_is_checked() -> None:
     assert (code, out) == (0, "The document is valid.\n")
 
 
+def test_paths_are_checked_for_names_against_the_whole_repo(tmp_path: Path) -> None:
+    """Only the given file's problems are reported, but its name is compared with every file."""
+    code, out, _ = run("-C", str(BROKEN), "validate", "content/21-duplicate-names/a.yaml")
+    assert (code, out.splitlines()) == (1, [
+        "content/21-duplicate-names/a.yaml:2:1: error: name: document name 'Same name' is used twice in US: "
+        "also in content/21-duplicate-names/b.yaml:3",
+        "1 error in 1 file",
+    ])
+    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [US, DE]\n", encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "new.yaml").write_text(
+        "name: Old\nmarketplaces: [DE]\nmodules:\n  - standardText: {body: Hi}\n", encoding="utf-8")
+    # another file, broken elsewhere, that still claims "Old" in DE (from aplusctl.yaml) as a previous name
+    (tmp_path / "content" / "renamed.yaml").write_text(
+        "name: New\nprevious_names: [Old]\nmodules: oops\n", encoding="utf-8")
+    code, out, _ = run("-C", str(tmp_path), "validate", "content/new.yaml")
+    assert (code, out.splitlines()) == (1, [
+        "content/new.yaml:1:1: error: name: document name 'Old' is used twice in DE: also in content/renamed.yaml:2",
+        "1 error in 1 file",
+    ])
+
+
 def test_missing_path_is_a_diagnostic() -> None:
     code, out, _ = run("-C", str(EXAMPLES), "validate", "content/nope.yaml")
     assert code == 1
@@ -105,11 +128,82 @@ def test_json_format() -> None:
     assert (code, json.loads(out)) == (0, [])
 
 
-def test_github_format_is_default_on_actions() -> None:
-    code, out, err = run("-C", str(BROKEN), "validate", "content/23-bad-locale.yaml", env={"GITHUB_ACTIONS": "true"})
+def test_github_format_is_default_on_actions(tmp_path: Path) -> None:
+    shutil.copytree(BROKEN, tmp_path / "repo")  # outside any git checkout: paths from the repo root
+    code, out, err = run("-C", str(tmp_path / "repo"), "validate", "content/23-bad-locale.yaml",
+                         env={"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ""})
     assert code == 1
     assert out.startswith("::error file=content/23-bad-locale.yaml,line=3,col=1")
     assert err.endswith("1 error in 1 file\n")
+
+
+def _nested_repo(checkout: Path) -> Path:
+    """A content repo in the `shop/` folder of a checkout, with one bad ASIN."""
+    repo = checkout / "shop"
+    (repo / "content").mkdir(parents=True)
+    (repo / "aplusctl.yaml").write_text("marketplaces: [US]\n", encoding="utf-8")
+    (repo / "content" / "x.yaml").write_text(
+        "name: X\nasins: [nope]\nmodules:\n  - standardText: {body: Hi}\n", encoding="utf-8")
+    return repo
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_annotation_paths_start_at_the_git_top_level(tmp_path: Path) -> None:
+    """With the action's working-directory, -C is a subfolder; GitHub wants checkout paths."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    repo = _nested_repo(tmp_path)
+    code, out, _ = run("-C", str(repo), "validate", "--format", "github", env={"GITHUB_WORKSPACE": ""})
+    assert code == 1
+    assert out.startswith("::error file=shop/content/x.yaml,line=2,col=9,title=aplusctl%3A asins[0]::")
+    code, out, _ = run("-C", str(repo), "validate", "--format", "text")
+    assert out.startswith("content/x.yaml:2:9: error:")  # text output stays repo-relative
+
+
+def test_annotation_paths_fall_back_to_github_workspace(tmp_path: Path) -> None:
+    repo = _nested_repo(tmp_path)  # not a git checkout: git cannot say where the top is
+    code, out, _ = run("-C", str(repo), "validate", "--format", "github",
+                       env={"GITHUB_WORKSPACE": str(tmp_path)})
+    assert code == 1
+    assert out.startswith("::error file=shop/content/x.yaml,line=2,col=9,")
+
+
+def test_locale_for_another_country_warns_per_marketplace_and_passes(tmp_path: Path) -> None:
+    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [US]\n", encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "d.yaml").write_text(
+        "name: D\nlocale: de-DE\nmarketplaces: [US, DE, UK]\nmodules:\n  - standardText: {body: Hallo}\n",
+        encoding="utf-8")
+    code, out, _ = run("-C", str(tmp_path), "validate")
+    assert (code, out.splitlines()) == (0, [
+        "content/d.yaml:2:1: warning: locale: de-DE is sent to every marketplace of this file, but UK's usual locale is en-GB",
+        "content/d.yaml:2:1: warning: locale: de-DE is sent to every marketplace of this file, but US's usual locale is en-US",
+        "The document is valid. (2 warnings)",
+    ])
+    code, out, err = run("-C", str(tmp_path), "validate", "--format", "github", env={"GITHUB_WORKSPACE": ""})
+    assert code == 0
+    assert out.splitlines()[1] == (
+        "::warning file=content/d.yaml,line=2,col=1,title=aplusctl%3A locale::de-DE is sent to every "
+        "marketplace of this file, but US's usual locale is en-US")
+    assert err.endswith("The document is valid. (2 warnings)\n")
+
+
+def test_locale_warns_only_for_other_countries_and_several_marketplaces(tmp_path: Path) -> None:
+    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [BE, UK]\n", encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    # nl-BE is not BE's usual fr-BE but is Belgian; en-GB is the UK's usual locale
+    (tmp_path / "content" / "a.yaml").write_text(
+        "name: A\nlocale: nl-BE\nmarketplaces: [BE, FR]\nmodules:\n  - standardText: {body: Hallo}\n", encoding="utf-8")
+    (tmp_path / "content" / "b.yaml").write_text(
+        "name: B\nlocale: en-GB\nmodules:\n  - standardText: {body: Hello}\n", encoding="utf-8")
+    # one marketplace: the locale was chosen for it (the DE store takes en-GB content)
+    (tmp_path / "content" / "c.yaml").write_text(
+        "name: C\nlocale: en-GB\nmarketplaces: [DE]\nmodules:\n  - standardText: {body: Hello}\n", encoding="utf-8")
+    code, out, _ = run("-C", str(tmp_path), "validate")
+    assert (code, out.splitlines()) == (0, [
+        "content/a.yaml:2:1: warning: locale: nl-BE is sent to every marketplace of this file, but FR's usual locale is fr-FR",
+        "content/b.yaml:2:1: warning: locale: en-GB is sent to every marketplace of this file, but BE's usual locale is fr-BE",
+        "All 3 documents are valid. (2 warnings)",
+    ])
 
 
 def test_bad_config_is_reported_with_its_line(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import click
@@ -25,6 +26,28 @@ def resolve_paths(root: Path, paths: tuple[Path, ...]) -> list[Path] | None:
     return out
 
 
+def checkout_prefix(root: Path) -> str:
+    """The repo root's folder inside the git checkout (`` at its top), for annotation paths.
+
+    GitHub names files from the checkout's root, not from `-C`. The git top-level decides;
+    $GITHUB_WORKSPACE stands in when git cannot tell (not a checkout, no git, unsafe owner).
+    """
+    try:
+        found = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
+                               capture_output=True, text=True, check=False)
+        top = found.stdout.strip() if found.returncode == 0 else ""
+    except OSError:
+        top = ""
+    top = top or os.environ.get("GITHUB_WORKSPACE", "")
+    if not top:
+        return ""
+    try:
+        inside = root.resolve().relative_to(Path(top).resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if inside == "." else inside
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -44,15 +67,15 @@ def validate(app: App, paths: tuple[Path, ...], fmt: str | None) -> None:
     config, diagnostics = config_diagnostics(app.root)
     documents = 0
     if config is not None:
-        result = load_repo(app.root, config, resolve_paths(app.root, paths))
+        result = load_repo(app.root, config, resolve_paths(app.root, paths), names_across_repo=True)
         diagnostics = diagnostics + result.diagnostics
         documents = result.files
     if fmt == "json":
         click.echo(json_report(diagnostics), nl=False)
     elif fmt == "github":
-        from aplusctl.render.annotations import github_annotations  # another layer's renderer
+        from aplusctl.render.annotations import github_annotations  # only CI needs it
 
-        click.echo(github_annotations(diagnostics), nl=False)
+        click.echo(github_annotations(diagnostics, prefix=checkout_prefix(app.root)), nl=False)
         click.echo(text_report(diagnostics, documents), nl=False, err=True)
     else:
         click.echo(text_report(diagnostics, documents, color=app.color), nl=False)

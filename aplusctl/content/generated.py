@@ -373,13 +373,18 @@ def _place(path: tuple[str | int, ...], value: Any) -> Any:
     return [inner] if isinstance(head, int) else {head: inner}
 
 
-def stanza_problem(stanza: Any) -> str | None:
-    """What makes a stanza's result unusable, found before paying for it."""
-    module_type = _as_mapping(stanza).get("module_type")
+def module_type_problem(module_type: str | None) -> str | None:
+    """Why generated images cannot go into `module_type` (None when they can, or it is unset)."""
     if module_type is not None and module_type not in _SINGLE_IMAGE:
-        return (f"generate: module_type {module_type} cannot hold one generated image; use one of "
+        return (f"{module_type} cannot hold one generated image; use one of "
                 + ", ".join(SINGLE_IMAGE_MODULE_TYPES))
     return None
+
+
+def stanza_problem(stanza: Any) -> str | None:
+    """What makes a stanza's result unusable, found before paying for it (validate reports it too)."""
+    problem = module_type_problem(_as_mapping(stanza).get("module_type"))
+    return f"generate: module_type {problem}" if problem else None
 
 
 def image_module(module_type: str, image: LocalImage, alt: str) -> dict[str, Any]:

@@ -205,6 +205,13 @@ def _modules(f: _File, raw_modules: Any, cache: ImageCache) -> tuple[list[dict[s
     return modules, images, all_ok
 
 
+def _known_marketplaces(codes: Any) -> list[mp.Marketplace]:
+    """The marketplaces a list of country codes / marketplaceIds names; unknown ones are a rule's."""
+    if not isinstance(codes, list):
+        return []
+    return [m for m in (mp.lookup(c) for c in codes if isinstance(c, str)) if m is not None]
+
+
 def _under(field_text: str, parent: str) -> bool:
     """`modules[1].standardText.body` is under `modules[1].standardText` (and under itself)."""
     if not parent:
@@ -245,13 +252,12 @@ def _load_file(
     codes = (parsed.marketplaces if parsed and parsed.marketplaces else None) or config.marketplaces
     if parsed and not codes:
         f.error(("marketplaces",), "is required: none in this file and none in aplusctl.yaml")
-    known = [m for m in (mp.lookup(c) for c in codes) if m is not None] if isinstance(codes, list) else []
-    ids = tuple(dict.fromkeys(m.marketplace_id for m in known))
+    known = _known_marketplaces(codes)
     locale = parsed.locale if parsed else None
     doc = DesiredDocument(
         name=parsed.name if parsed else (data.get("name") if isinstance(data.get("name"), str) else ""),
         path=rel,
-        marketplaces=ids,
+        marketplaces=tuple(dict.fromkeys(m.marketplace_id for m in known)),
         locales={m.marketplace_id: locale or m.locale for m in known},
         asins=tuple(parsed.asins) if parsed else (),
         previous_names=tuple(parsed.previous_names) if parsed else (),
@@ -273,27 +279,62 @@ def _load_file(
     return (doc if valid else None), f.diags
 
 
-def load_repo(root: Path, config: RepoConfig, paths: list[Path] | None = None) -> LoadResult:
-    """Load every content file under config.content_dir (or the given files/directories)."""
+def _claim_names(abs_path: Path, rel: str, config: RepoConfig, shared: dict[str, Any]) -> None:
+    """Record a file's names for the duplicate-names rule, reading nothing else and checking nothing."""
+    try:
+        located = load_located(abs_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return
+    data = located.data
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        return
+    previous = data.get("previous_names")
+    known = _known_marketplaces(data.get("marketplaces") or config.marketplaces)
+    doc = DesiredDocument(
+        name=data["name"], path=rel, marketplaces=tuple(dict.fromkeys(m.marketplace_id for m in known)),
+        locales={}, asins=(), content_reference_key=None, submit=True, suspended=False, generate=None,
+        previous_names=tuple(p for p in previous if isinstance(p, str)) if isinstance(previous, list) else (),
+        content_type=config.content_type, modules=[],
+    )
+    ctx = RuleContext(config=config, path=rel, raw=data, shared=shared,
+                      locate=lambda p: (p, *located.locate(p)), locate_file=located.locate)
+    run_rules(doc, ctx, only=["duplicate-names"])
+
+
+def load_repo(
+    root: Path, config: RepoConfig, paths: list[Path] | None = None, *, names_across_repo: bool = False
+) -> LoadResult:
+    """Load every content file under config.content_dir (or the given files/directories).
+
+    With `paths` and `names_across_repo`, the names of the repo's other content files are read
+    too (nothing else of them), so a name the given files share with another file is reported;
+    problems are still reported only for the given files.
+    """
     root = root.resolve()
     collecting = gc.isenabled()
     gc.disable()  # loading makes many small containers and no cycles; collections only cost time
     try:
-        return _load_all(root, config, paths)
+        return _load_all(root, config, paths, names_across_repo)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_all(root: Path, config: RepoConfig, paths: list[Path] | None) -> LoadResult:
+def _load_all(root: Path, config: RepoConfig, paths: list[Path] | None, names_across_repo: bool) -> LoadResult:
     files, diags = content_files(root, config, paths)
     cache = ImageCache(root)
     shared: dict[str, Any] = {}
+    if paths is not None and names_across_repo:
+        loading = set(files)
+        for other in content_files(root, config)[0]:
+            if other not in loading:
+                _claim_names(other, _rel(other, root), config, shared)
+    wanted = {_rel(abs_path, root) for abs_path in files}
     documents: list[DesiredDocument] = []
     for abs_path in files:
         rel = _rel(abs_path, root)
         doc, found = _load_file(abs_path, rel, config, cache, shared)
-        diags.extend(found)
+        diags.extend(d for d in found if d.path in wanted)  # not about files only read for names
         if doc is not None:
             documents.append(doc)
     # a cross-file rule may have flagged a file loaded earlier (duplicate names)

@@ -21,6 +21,7 @@ from aplusctl.content import limits
 from aplusctl.content.diagnostics import Diagnostic
 from aplusctl.content.expand import LOCAL_PREFIX, did_you_mean
 from aplusctl.content.file_model import ASIN_PATTERN
+from aplusctl.content.generated import module_type_problem
 from aplusctl.content.yamlpos import FieldPath, format_path
 
 if TYPE_CHECKING:
@@ -113,16 +114,59 @@ def locale_pattern(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnos
         yield ctx.diag(("locale",), f"{locale!r} is not a locale like en-US or de-DE{hint}")
 
 
+@rule("locale-marketplaces")
+def locale_marketplaces(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    """One locale goes to every marketplace of the file; say where it is not the local one.
+
+    Only files with several marketplaces: with one, the locale was chosen for it (DE takes en-GB).
+    """
+    locale = ctx.raw.get("locale")
+    if not isinstance(locale, str) or not LOCALE_RE.match(locale) or len(doc.marketplaces) < 2:
+        return
+    region = locale.partition("-")[2]
+    for marketplace_id in doc.marketplaces:
+        market = mp.by_id(marketplace_id)
+        if market.locale.partition("-")[2] != region:
+            yield ctx.diag(
+                ("locale",),
+                f"{locale} is sent to every marketplace of this file, but {market.country}'s usual "
+                f"locale is {market.locale}",
+                "warning",
+            )
+
+
+def _asin_problem(asin: Any) -> str | None:
+    if isinstance(asin, str) and not ASIN_RE.match(asin):
+        return f"{asin!r} is not an ASIN (10 capital letters or digits)"
+    return None
+
+
 @rule("asins")
 def asin_form(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
     asins = ctx.raw.get("asins")
     if not isinstance(asins, list):
         return
     for index, asin in enumerate(asins):
-        if isinstance(asin, str) and not ASIN_RE.match(asin):
-            yield ctx.diag(("asins", index), f"{asin!r} is not an ASIN (10 capital letters or digits)")
+        problem = _asin_problem(asin)
+        if problem:
+            yield ctx.diag(("asins", index), problem)
     for index in _duplicates(asins):
         yield ctx.diag(("asins", index), f"ASIN {asins[index]!r} is listed twice")
+
+
+@rule("generate")
+def generate_stanza(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
+    """What `generate` would refuse at run time (or Pixii would), reported before any credits."""
+    stanza = ctx.raw.get("generate")
+    if not isinstance(stanza, dict):
+        return
+    problem = _asin_problem(stanza.get("asin"))
+    if problem:
+        yield ctx.diag(("generate", "asin"), problem)
+    module_type = stanza.get("module_type")
+    problem = module_type_problem(module_type) if isinstance(module_type, str) else None
+    if problem:
+        yield ctx.diag(("generate", "module_type"), problem)
 
 
 @rule("duplicate-names")

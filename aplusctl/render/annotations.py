@@ -2,13 +2,17 @@
 
 GitHub displays at most 10 error and 10 warning annotations per step (50 per job); anything past
 that is silently dropped, so we stop at the limit and say plainly how many were not shown.
+GitHub matches `file=` against paths from the git checkout's root, so a content repo in a
+subfolder passes that folder as `prefix` (the caller works it out; rendering does no I/O).
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 
 from aplusctl.content.diagnostics import Diagnostic
+from aplusctl.render.diagnostics import plural
 
 # GitHub's per-step display limit, per severity.
 GITHUB_STEP_LIMIT = 10
@@ -28,13 +32,13 @@ def _title(diag: Diagnostic) -> str:
     return f"aplusctl: {diag.field}" if diag.field else "aplusctl"
 
 
-def annotation(diag: Diagnostic) -> str:
-    """One `::error file=…,line=…,col=…,title=…::message` line."""
+def annotation(diag: Diagnostic, prefix: str = "") -> str:
+    """One `::error file=…,line=…,col=…,title=…::message` line; `prefix` is joined to the path."""
     command = "warning" if diag.severity == "warning" else "error"
     props = ",".join(
         f"{key}={escape_property(str(value))}"
         for key, value in (
-            ("file", diag.path),
+            ("file", posixpath.join(prefix, diag.path)),
             ("line", max(diag.line, 1)),
             ("col", max(diag.col, 1)),
             ("title", _title(diag)),
@@ -43,11 +47,7 @@ def annotation(diag: Diagnostic) -> str:
     return f"::{command} {props}::{escape_data(diag.message)}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def github_annotations(diagnostics: Sequence[Diagnostic], limit: int = 10) -> str:
+def github_annotations(diagnostics: Sequence[Diagnostic], limit: int = GITHUB_STEP_LIMIT, prefix: str = "") -> str:
     """Annotation lines (at most `limit` per severity), then a plain line counting the rest.
 
     Returns "" for no diagnostics; otherwise newline-terminated text ready to print.
@@ -59,12 +59,12 @@ def github_annotations(diagnostics: Sequence[Diagnostic], limit: int = 10) -> st
         severity = "warning" if diag.severity == "warning" else "error"
         if shown[severity] < limit:
             shown[severity] += 1
-            lines.append(annotation(diag))
+            lines.append(annotation(diag, prefix))
         else:
             hidden[severity] += 1
     if hidden["error"] or hidden["warning"]:
         parts = [
-            _plural(n, word) for n, word in ((hidden["error"], "error"), (hidden["warning"], "warning")) if n
+            plural(n, word) for n, word in ((hidden["error"], "error"), (hidden["warning"], "warning")) if n
         ]
         lines.append(
             f"{' and '.join(parts)} not shown as annotations (GitHub shows {limit} of each per step); "

@@ -11,7 +11,8 @@ import click
 from aplusctl.content.diagnostics import Diagnostic
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """`1 error`, `2 errors`."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -21,9 +22,9 @@ def summary(diagnostics: Sequence[Diagnostic], documents: int) -> str:
     warnings = [d for d in diagnostics if d.severity == "warning"]
     if errors:
         files = len({d.path for d in errors})
-        extra = f" and {_plural(len(warnings), 'warning')}" if warnings else ""
-        return f"{_plural(len(errors), 'error')}{extra} in {_plural(files, 'file')}"
-    tail = f" ({_plural(len(warnings), 'warning')})" if warnings else ""
+        extra = f" and {plural(len(warnings), 'warning')}" if warnings else ""
+        return f"{plural(len(errors), 'error')}{extra} in {plural(files, 'file')}"
+    tail = f" ({plural(len(warnings), 'warning')})" if warnings else ""
     if documents == 0:
         return f"No content files found.{tail}"
     if documents == 1:
