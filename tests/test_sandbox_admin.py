@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 
 from aplusctl.sandbox.server import EmbeddedSandbox
 from aplusctl.sandbox.settings import SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
-from test_sandbox_aplus import DOCS, US, create, login, metadata, publish_records, relate, settle, submit
+from test_sandbox_aplus import DOCS, US, create, login, metadata, publish_records, relate, settle, submit, text_doc
+from test_sandbox_auth import token_request
 from test_sandbox_uploads import destination, png_bytes, s3_post
 
 
@@ -122,8 +124,6 @@ def test_submission_pending_across_restart_is_decided_after(make_sandbox: Any, t
     key = create(c)
     submit(c, key)
     first.stop()
-    import time
-
     time.sleep(0.3)
     second = make_sandbox(db=db)
     assert metadata(login(second), key)["status"] == "APPROVED"
@@ -137,8 +137,6 @@ def test_latency_is_added(make_sandbox: Any) -> None:
 
 
 def test_drop_after_stores_the_effect_but_loses_the_answer(sandbox: EmbeddedSandbox) -> None:
-    from test_sandbox_aplus import text_doc
-
     c = login(sandbox)
     add_fault(c, operation="createContentDocument", kind="drop_after", count=1)
     with pytest.raises(httpx.TransportError):
@@ -150,8 +148,6 @@ def test_drop_after_stores_the_effect_but_loses_the_answer(sandbox: EmbeddedSand
 
 
 def test_faults_reach_lwa_and_the_s3_post(sandbox: EmbeddedSandbox) -> None:
-    from test_sandbox_auth import token_request
-
     c = login(sandbox)
     add_fault(c, operation="lwa:token", kind="503", count=1)
     r = token_request(sandbox)

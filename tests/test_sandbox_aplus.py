@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -331,8 +332,6 @@ def test_moderation_outcome_can_be_forced(sandbox: EmbeddedSandbox) -> None:
 
 
 def test_moderation_happens_after_moderation_seconds_without_admin_help(make_sandbox: Any) -> None:
-    import time
-
     sb = make_sandbox(moderation_seconds=0.3)
     c = login(sb)
     key = create(c)
