@@ -217,6 +217,35 @@ def test_an_unreachable_endpoint_fails_in_bounded_retries(sandbox: EmbeddedSandb
         run(body())
 
 
+@pytest.mark.parametrize("kind", ["503", "drop"])
+def test_the_token_exchange_and_the_s3_post_retry_through_faults(sandbox: EmbeddedSandbox, kind: str) -> None:
+    data = png_bytes()
+    for operation in ("lwa:token", "s3:PostObject"):
+        admin(sandbox, "POST", "/faults", json={"operation": operation, "kind": kind, "count": 2})
+
+    async def body(client: SpApiClient) -> None:
+        destination = await client.create_upload_destination(US, content_md5_b64(data), "image/png")
+        await client.upload(destination, data, "image/png", "hero.png")
+
+    run(with_client(sandbox, body))
+    failed = 0 if kind == "drop" else 503
+    assert [e["status"] for e in token_requests(sandbox)] == [failed, failed, 200]
+    assert statuses(sandbox, "s3:PostObject") == [failed, failed, 204]
+
+
+def test_a_token_exchange_that_keeps_failing_ends_in_a_typed_error(sandbox: EmbeddedSandbox) -> None:
+    admin(sandbox, "POST", "/faults", json={"operation": "lwa:token", "kind": "503"})
+    retry = RetryPolicy(max_attempts=3, base=0.01, cap=0.02, rng=random.Random(4))
+
+    async def body(client: SpApiClient) -> None:
+        await _drain(client.search_content_documents(US))
+
+    with pytest.raises(LwaError, match="after 3 attempts") as info:
+        run(with_client(sandbox, body, retry=retry))
+    assert info.value.status == 503 and info.value.error == "temporarily_unavailable"
+    assert [e["status"] for e in token_requests(sandbox)] == [503, 503, 503]
+
+
 @pytest.mark.parametrize("kind", ["drop_after", "drop", "500"])
 def test_a_create_that_may_have_landed_is_never_retried(sandbox: EmbeddedSandbox, kind: str) -> None:
     admin(sandbox, "POST", "/faults", json={"operation": "createContentDocument", "kind": kind, "count": 1})

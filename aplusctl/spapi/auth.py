@@ -17,7 +17,7 @@ import httpx
 from aplusctl.credentials import SpApiCredentials
 from aplusctl.redact import register_secret
 from aplusctl.spapi.errors import LwaError
-from aplusctl.spapi.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from aplusctl.spapi.retry import RetryPolicy, send_with_retries
 
 log = logging.getLogger("aplusctl.spapi")
 
@@ -80,33 +80,26 @@ class LwaTokenSource:
             }
         )
         headers = {"content-type": "application/x-www-form-urlencoded;charset=UTF-8"}
-        started = self._clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            t0 = self._clock()
-            retry_after: float | None = None
-            try:
-                response = await self._http.post(self._url, content=body, headers=headers)
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                failure = f"{type(exc).__name__}"
-                status: int | None = None
-                log.info("LWA token %s %.0fms", failure, (self._clock() - t0) * 1000)
-            except httpx.HTTPError as exc:  # a malformed endpoint URL: retrying cannot help
-                raise LwaError(None, "request_failed", f"cannot call {self._url}: {type(exc).__name__}") from None
-            else:
-                status = response.status_code
-                log.info("LWA token %d %.0fms", status, (self._clock() - t0) * 1000)
-                if status == 200:
-                    return self._accept(response)
-                if status not in RETRYABLE_STATUS:
-                    raise _lwa_error(response)
-                failure = f"HTTP {status}"
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-            wait = self._retry.next_wait(attempt, started, self._clock(), retry_after)
-            if wait is None:
-                raise LwaError(status, "temporarily_unavailable", f"no token from {self._url} after {attempt} attempts ({failure})")
-            await asyncio.sleep(wait)
+
+        def log_try(outcome: str, t0: float, response: httpx.Response | None, attempt: int) -> None:
+            log.info("LWA token %s %.0fms", outcome, (self._clock() - t0) * 1000)
+
+        try:
+            outcome = await send_with_retries(
+                lambda: self._http.post(self._url, content=body, headers=headers), self._retry, log_try, self._clock
+            )
+        except httpx.HTTPError as exc:  # a malformed endpoint URL: retrying cannot help
+            raise LwaError(None, "request_failed", f"cannot call {self._url}: {type(exc).__name__}") from None
+        response = outcome.response
+        if response is not None and not outcome.failure:
+            if response.status_code == 200:
+                return self._accept(response)
+            raise _lwa_error(response)
+        raise LwaError(
+            None if response is None else response.status_code,
+            "temporarily_unavailable",
+            f"no token from {self._url} after {outcome.attempts} attempts ({outcome.failure})",
+        )
 
     def _accept(self, response: httpx.Response) -> str:
         try:

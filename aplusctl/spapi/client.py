@@ -33,7 +33,7 @@ from aplusctl.spapi.errors import (
     UploadError,
 )
 from aplusctl.spapi.ratelimit import RateLimiter, UsagePlan, parse_rate_limit
-from aplusctl.spapi.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from aplusctl.spapi.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after, send_with_retries
 from aplusctl.spapi.uploads import (
     UPLOAD_PATH,
     UploadDestination,
@@ -270,47 +270,38 @@ class SpApiClient:
         """The presigned multipart POST: query parameters become form fields, the file goes last."""
         form = presigned_post(destination, data, content_type, filename)
         label = f"upload {destination.upload_destination_id}"
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            t0 = time.monotonic()
-            retry_after: float | None = None
-            try:
-                async with self._slots:
-                    response = await self._http.post(
-                        form.url, data=form.fields, files=form.files, headers=destination.headers or None
-                    )
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                _log_call(label, type(exc).__name__, t0, None, attempt)
-                wait = self._retry.next_wait(attempt, started, time.monotonic())
-                if wait is None:
-                    raise UploadError(
-                        f"upload of {filename} failed: {type(exc).__name__} after {attempt} attempts; "
-                        f"check the network and run again"
-                    ) from None
-                await asyncio.sleep(wait)
-                continue
-            except httpx.HTTPError as exc:
-                raise UploadError(f"upload of {filename} failed: {type(exc).__name__}: {exc}") from None
-            request_id = response.headers.get("x-amz-request-id")
-            _log_call(label, str(response.status_code), t0, request_id, attempt)
-            if response.is_success:
-                return
-            if response.status_code in RETRYABLE_STATUS:
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                wait = self._retry.next_wait(attempt, started, time.monotonic(), retry_after)
-                if wait is not None:
-                    await asyncio.sleep(wait)
-                    continue
-            error = parse_s3_error(response.text)
+
+        async def post() -> httpx.Response:
+            async with self._slots:
+                return await self._http.post(
+                    form.url, data=form.fields, files=form.files, headers=destination.headers or None
+                )
+
+        def log_try(outcome: str, t0: float, response: httpx.Response | None, attempt: int) -> None:
+            request_id = response.headers.get("x-amz-request-id") if response is not None else None
+            _log_call(label, outcome, t0, request_id, attempt)
+
+        try:
+            outcome = await send_with_retries(post, self._retry, log_try)
+        except httpx.HTTPError as exc:
+            raise UploadError(f"upload of {filename} failed: {type(exc).__name__}: {exc}") from None
+        response = outcome.response
+        if response is None:
             raise UploadError(
-                f"upload of {filename} ({destination.upload_destination_id}) was rejected: "
-                f"{explain_s3_error(error)} [HTTP {response.status_code}"
-                f"{', request id ' + (error.request_id or request_id) if (error.request_id or request_id) else ''}]",
-                code=error.code,
-                status=response.status_code,
+                f"upload of {filename} failed: {outcome.failure} after {outcome.attempts} attempts; "
+                f"check the network and run again"
             )
+        if response.is_success:
+            return
+        error = parse_s3_error(response.text)
+        request_id = error.request_id or response.headers.get("x-amz-request-id")
+        raise UploadError(
+            f"upload of {filename} ({destination.upload_destination_id}) was rejected: "
+            f"{explain_s3_error(error)} [HTTP {response.status_code}"
+            f"{', request id ' + request_id if request_id else ''}]",
+            code=error.code,
+            status=response.status_code,
+        )
 
     # ---- the one path every SP-API call takes -----------------------------------------------
 

@@ -6,6 +6,7 @@ Every message goes through `redact`, since error bodies and details can echo wha
 from __future__ import annotations
 
 import re
+
 from aplusctl.errors import UserError
 from aplusctl.redact import redact
 
@@ -73,17 +74,9 @@ class NotFound(SpApiError):
 class InvalidInput(SpApiError):
     """A 400: names the offending field when the server does."""
 
-    def __init__(
-        self,
-        status: int | None,
-        code: str,
-        message: str,
-        details: str | None = None,
-        request_id: str | None = None,
-        operation: str = "",
-    ) -> None:
-        self.field: str | None = _field_named(details) or _field_named(message)
-        super().__init__(status, code, message, details, request_id, operation)
+    @property
+    def field(self) -> str | None:
+        return _field_named(self.details) or _field_named(self.message)
 
     def _render(self) -> str:
         text = super()._render()

@@ -7,12 +7,19 @@ so a dead endpoint fails in bounded time. Retry-After, when a server sends one, 
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import httpx
+
 RETRYABLE_STATUS: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+# No HTTP answer came, and another try may get one. Any other httpx error (a malformed URL, an
+# unsupported scheme) cannot be cured by retrying and propagates.
+TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 @dataclass(frozen=True)
@@ -59,3 +66,51 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
     return max(0.0, seconds) if seconds == seconds else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a retried request ended."""
+
+    response: httpx.Response | None  # the last answer; None when no answer ever came
+    failure: str  # why the last try failed ("HTTP 503", "ConnectError"); "" when the answer is final
+    attempts: int
+
+
+OnTry = Callable[[str, float, "httpx.Response | None", int], None]
+
+
+async def send_with_retries(
+    send: Callable[[], Awaitable[httpx.Response]],
+    policy: RetryPolicy,
+    on_try: OnTry,
+    clock: Callable[[], float] = time.monotonic,
+) -> Outcome:
+    """Send until an answer is final (not in RETRYABLE_STATUS) or `policy` gives up.
+
+    For requests that are safe to repeat as they are (the LWA exchange, the S3 POST); SP-API
+    calls take `SpApiClient._call`, which also minds tokens, usage plans and creates. `on_try`
+    gets (status or exception name, start time, answer, attempt) for the call log.
+    """
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        t0 = clock()
+        retry_after: float | None = None
+        response: httpx.Response | None
+        try:
+            response = await send()
+        except TRANSIENT_ERRORS as exc:
+            response, failure = None, type(exc).__name__
+            on_try(failure, t0, None, attempt)
+        else:
+            on_try(str(response.status_code), t0, response, attempt)
+            if response.status_code not in RETRYABLE_STATUS:
+                return Outcome(response, "", attempt)
+            failure = f"HTTP {response.status_code}"
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+        wait = policy.next_wait(attempt, started, clock(), retry_after)
+        if wait is None:
+            return Outcome(response, failure, attempt)
+        await asyncio.sleep(wait)
