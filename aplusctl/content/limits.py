@@ -13,7 +13,8 @@ In the tables below ``"*"`` stands for any list index.
 from __future__ import annotations
 
 import math
-from typing import Any, Final, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Final
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -215,45 +216,59 @@ def text_length(node: Any) -> int:
     return 0
 
 
-def _walk(node: Any, path: Path) -> Iterator[tuple[Path, Any]]:
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _walk(value, (*path, index))
+def _resolve(node: Any, pattern: Path, at: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Every (path, node) under `node` that a table pattern ("*" = any list index) names."""
+    if not pattern:
+        yield at, node
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for index, child in enumerate(node):
+                yield from _resolve(child, rest, (*at, index))
+    elif isinstance(node, dict) and head in node:
+        yield from _resolve(node[head], rest, (*at, head))
 
 
-def text_overruns(module: dict[str, Any]) -> list[tuple[Path, int, int]]:
-    """(path, limit, length) of every field in an API-shaped module longer than its §6 limit.
+def _document_order(body: Any, path: Path) -> tuple[int, ...]:
+    """Where `path` comes in a depth-first reading of `body` (keys in the order written)."""
+    order: list[int] = []
+    for part in path:
+        order.append(part if isinstance(body, list) else list(body).index(part))
+        body = body[part]
+    return tuple(order)
 
-    Paths start at the body key, e.g. ``("standardText", "body")``; a module whose type or body
-    is malformed yields nothing (the models report that).
+
+def _named(module: dict[str, Any], table: Mapping[str, tuple[tuple[Path, Any], ...]],
+           keep: Callable[[Any, Any], bool]) -> list[tuple[Path, Any, Any]]:
+    """(path from the body key, table value, node) where `keep(value, node)`, in document order.
+
+    The module's patterns lead the search, so only the fields a limit names are visited; a
+    module whose type or body is malformed yields nothing (the models report that).
     """
     module_type = module.get("contentModuleType")
     body_key = MODULE_BODY_KEY.get(module_type) if isinstance(module_type, str) else None
     if body_key is None or body_key not in module:
         return []
-    found: list[tuple[Path, int, int]] = []
-    for path, node in _walk(module[body_key], (body_key,)):
-        limit = text_limit(module_type, path)
-        if limit is not None and (length := text_length(node)) > limit:
-            found.append((path, limit, length))
-    return found
+    body = module[body_key]
+    found = [(path, value, node) for pattern, value in table.get(module_type, ())
+             for path, node in _resolve(body, pattern) if keep(value, node)]
+    found.sort(key=lambda hit: _document_order(body, hit[0]))
+    return [((body_key, *path), value, node) for path, value, node in found]
+
+
+def text_overruns(module: dict[str, Any]) -> list[tuple[Path, int, int]]:
+    """(path, limit, length) of every field in an API-shaped module longer than its §6 limit.
+
+    Paths start at the body key, e.g. ``("standardText", "body")``.
+    """
+    return [(path, limit, text_length(node))
+            for path, limit, node in _named(module, _TEXT, lambda limit, node: text_length(node) > limit)]
 
 
 def image_minimums(module: dict[str, Any]) -> list[tuple[Path, tuple[int, int], Any]]:
     """(path, minimum (w, h), ImageComponent node) for every image present in a module."""
-    module_type = module.get("contentModuleType")
-    body_key = MODULE_BODY_KEY.get(module_type) if isinstance(module_type, str) else None
-    if body_key is None or body_key not in module:
-        return []
-    return [
-        (path, size, node)
-        for path, node in _walk(module[body_key], (body_key,))
-        if isinstance(node, dict) and (size := min_image_size(module_type, path)) is not None
-    ]
+    return _named(module, _MIN_IMAGE, lambda _, node: isinstance(node, dict))
 
 
 # --- which single-image module shows a generated image best -----------------------------------

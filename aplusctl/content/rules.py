@@ -219,51 +219,14 @@ def module_count(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnosti
         )
 
 
-def resolve(node: Any, pattern: tuple[Any, ...], at: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
-    """Every (path, node) under `node` that a limits-table pattern ("*" = any index) names."""
-    if not pattern:
-        yield at, node
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == "*":
-        if isinstance(node, list):
-            for index, child in enumerate(node):
-                yield from resolve(child, rest, at + (index,))
-    elif isinstance(node, dict) and head in node:
-        yield from resolve(node[head], rest, at + (head,))
-
-
-def text_length(node: Any) -> int | None:
-    """Characters shown: a TextComponent's value, a paragraph's total, or a plain string."""
-    if isinstance(node, str):
-        return len(node)
-    if isinstance(node, dict):
-        if isinstance(node.get("value"), str):
-            return len(node["value"])
-        if isinstance(node.get("textList"), list):
-            return sum(len(t.get("value", "")) for t in node["textList"] if isinstance(t, dict))
-    return None
-
-
-def _bodies(doc: "DesiredDocument") -> Iterator[tuple[int, str, str, Any]]:
-    for index, module in enumerate(doc.modules):
-        module_type = module.get("contentModuleType")
-        key = limits.MODULE_BODY_KEY.get(module_type or "")
-        if key and key in module:
-            yield index, module_type, key, module[key]
-
-
 @rule("text-limits")
 def text_limits(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
-    for index, module_type, key, body in _bodies(doc):
-        for pattern, most in limits.text_limits(module_type):
-            for path, node in resolve(body, pattern):
-                length = text_length(node)
-                if length is not None and length > most:
-                    yield ctx.diag(
-                        ("modules", index, key) + path,
-                        f"is {length} characters; {module_type} allows at most {most} here",
-                    )
+    for index, module in enumerate(doc.modules):
+        for path, most, length in limits.text_overruns(module):
+            yield ctx.diag(
+                ("modules", index) + path,
+                f"is {length} characters; {module['contentModuleType']} allows at most {most} here",
+            )
 
 
 def _crop_size(image: dict[str, Any]) -> tuple[int, int] | None:
@@ -277,17 +240,14 @@ def _crop_size(image: dict[str, Any]) -> tuple[int, int] | None:
 
 @rule("image-sizes")
 def image_sizes(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Diagnostic]:
-    for index, module_type, key, body in _bodies(doc):
-        for pattern, (min_w, min_h) in limits.image_paths(module_type):
-            for path, image in resolve(body, pattern):
-                if not isinstance(image, dict):
-                    continue
-                where = ("modules", index, key) + path
-                ref = image.get("uploadDestinationId", "")
-                local = doc.images.get(ref[len(LOCAL_PREFIX):]) if ref.startswith(LOCAL_PREFIX) else None
-                crop = _crop_size(image)
-                need = f"{module_type} needs at least {min_w}x{min_h} px here"
-                if local is not None and (local.width < min_w or local.height < min_h):
-                    yield ctx.diag(where, f"image {local.path} is {local.width}x{local.height} px; {need}")
-                elif crop is not None and crop != (0, 0) and (crop[0] < min_w or crop[1] < min_h):
-                    yield ctx.diag(where + ("imageCropSpecification",), f"crop is {crop[0]}x{crop[1]} px; {need}")
+    for index, module in enumerate(doc.modules):
+        for path, (min_w, min_h), image in limits.image_minimums(module):
+            where = ("modules", index) + path
+            ref = image.get("uploadDestinationId", "")
+            local = doc.images.get(ref[len(LOCAL_PREFIX):]) if ref.startswith(LOCAL_PREFIX) else None
+            crop = _crop_size(image)
+            need = f"{module['contentModuleType']} needs at least {min_w}x{min_h} px here"
+            if local is not None and (local.width < min_w or local.height < min_h):
+                yield ctx.diag(where, f"image {local.path} is {local.width}x{local.height} px; {need}")
+            elif crop is not None and crop != (0, 0) and (crop[0] < min_w or crop[1] < min_h):
+                yield ctx.diag(where + ("imageCropSpecification",), f"crop is {crop[0]}x{crop[1]} px; {need}")
