@@ -7,7 +7,8 @@ Modules: `ops` (the gateway every SP-API operation passes: request id, latency, 
 usage plan, error bodies), `aplus` (the ten A+ operations), `uploads` (upload destinations and
 the presigned S3 POST), `lwa` (token endpoint and access tokens), `moderation` (content rules,
 catalog view of ASINs, lazy SUBMITTED → APPROVED/REJECTED), `store` (SQLite), `pagination`
-(signed page tokens), `ratelimit`, `faults`, `requestlog`, `admin`; `pixii*` is the Pixii emulator.
+(signed page tokens), `ratelimit`, `faults`, `requestlog`, `scope` (what handlers tell the
+gateway), `admin`; `pixii*` is the Pixii emulator.
 
 Wire decisions where the references are silent or disagree:
 - Suspending keeps the status (the model's ContentStatus has no SUSPENDED); it removes the

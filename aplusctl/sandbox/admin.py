@@ -14,9 +14,9 @@ from starlette.routing import Route
 
 from aplusctl.sandbox import moderation
 from aplusctl.sandbox.errors import json_response
-from aplusctl.sandbox.ops import OPERATION_SCOPE_KEY
-from aplusctl.sandbox.state import SandboxState
+from aplusctl.sandbox.scope import OPERATION_SCOPE_KEY
 from aplusctl.sandbox.settings import SANDBOX_SELLER_ID
+from aplusctl.sandbox.state import SandboxState
 from aplusctl.sandbox.store import CATALOG_STATES, Document
 
 

@@ -15,10 +15,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aplusctl.sandbox import admin, aplus, uploads
 from aplusctl.sandbox.errors import SpApiError, sp_error_response
-from aplusctl.sandbox.faults import DROPPED_SCOPE_KEY, RAW_SEND_SCOPE_KEY
 from aplusctl.sandbox.lwa import token_endpoint
-from aplusctl.sandbox.ops import OPERATION_SCOPE_KEY, REQUEST_ID_SCOPE_KEY
 from aplusctl.sandbox.pixii import create_pixii_app
+from aplusctl.sandbox.scope import (
+    DROPPED_SCOPE_KEY,
+    OPERATION_SCOPE_KEY,
+    RAW_SEND_SCOPE_KEY,
+    REQUEST_ID_SCOPE_KEY,
+)
 from aplusctl.sandbox.settings import SandboxSettings
 from aplusctl.sandbox.state import SandboxState
 

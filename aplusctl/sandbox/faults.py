@@ -8,6 +8,8 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from aplusctl.sandbox.scope import DROPPED_SCOPE_KEY, RAW_SEND_SCOPE_KEY
+
 # drop: the connection dies before the operation runs; drop_after: it runs (and its effect is
 # stored) but the answer never arrives — the case a client must treat as "outcome unknown".
 KINDS = ("500", "503", "429", "drop", "drop_after", "slow")
@@ -25,9 +27,6 @@ class Fault:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
-
-RAW_SEND_SCOPE_KEY = "aplusctl.raw_send"
-DROPPED_SCOPE_KEY = "aplusctl.dropped"
 
 
 def drop_connection(scope: dict[str, Any]) -> None:

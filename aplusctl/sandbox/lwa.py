@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from aplusctl.sandbox.errors import BAD_TOKEN, MISSING_TOKEN, SpApiError, json_response
 from aplusctl.sandbox.faults import drop_connection, inject
+from aplusctl.sandbox.scope import OPERATION_SCOPE_KEY
 from aplusctl.sandbox.settings import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -63,7 +64,7 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
 
 async def token_endpoint(request: Request) -> Response:
     """POST /auth/o2/token (form-encoded, as DG22 states)."""
-    request.scope["aplusctl.operation"] = OPERATION
+    request.scope[OPERATION_SCOPE_KEY] = OPERATION
     state = request.app.state.sandbox
     fault = await inject(state.faults, OPERATION, request.scope)
     if fault is not None and fault.kind in _FAULT_ERRORS:

@@ -14,12 +14,11 @@ from starlette.responses import Response
 
 from aplusctl.sandbox.errors import SpApiError, sp_error_response
 from aplusctl.sandbox.faults import drop_connection, inject
+from aplusctl.sandbox.scope import OPERATION_SCOPE_KEY, REQUEST_ID_SCOPE_KEY
 from aplusctl.sandbox.state import SandboxState
 
 log = logging.getLogger("aplusctl.sandbox")
 
-REQUEST_ID_SCOPE_KEY = "aplusctl.request_id"
-OPERATION_SCOPE_KEY = "aplusctl.operation"
 
 
 @dataclass

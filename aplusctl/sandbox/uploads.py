@@ -25,6 +25,7 @@ from aplusctl.marketplaces import lookup
 from aplusctl.sandbox.errors import SpApiError, invalid, json_response, s3_error
 from aplusctl.sandbox.faults import drop_connection, inject
 from aplusctl.sandbox.ops import Call, sp_operation
+from aplusctl.sandbox.scope import OPERATION_SCOPE_KEY
 from aplusctl.sandbox.state import SandboxState
 from aplusctl.sandbox.store import Upload
 
@@ -207,7 +208,7 @@ async def _check_form(state: SandboxState, form: Any) -> Response | tuple[dict[s
 async def s3_post(request: Request) -> Response:
     """The presigned multipart POST: 204 like S3, or S3's XML error."""
     state: SandboxState = request.app.state.sandbox
-    request.scope["aplusctl.operation"] = S3_OPERATION
+    request.scope[OPERATION_SCOPE_KEY] = S3_OPERATION
     fault = await inject(state.faults, S3_OPERATION, request.scope)
     if fault is not None and fault.kind == "drop":
         return Response(status_code=500)  # never reaches the client
