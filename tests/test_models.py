@@ -719,3 +719,12 @@ def test_text_length_counts_characters() -> None:
     assert limits.text_length({"value": "abc", "decoratorSet": []}) == 3
     assert limits.text_length({"textList": [{"value": "ab"}, {"value": "cde"}]}) == 5
     assert limits.text_length(None) == 0
+
+
+def test_file_model_module_types_are_the_api_enum() -> None:
+    from typing import get_args
+
+    from aplusctl.content.file_model import ModuleTypeName
+    from aplusctl.content.models import ContentModuleType
+
+    assert set(get_args(ModuleTypeName)) == {t.value for t in ContentModuleType}

@@ -210,23 +210,20 @@ class _Walker:
         }
 
     def text(self, value: Any, api: FieldPath, src: FieldPath) -> Any:
-        if isinstance(value, str):
-            out = {"value": value}
-            self.synthesized(out, api, src)
-            return out
-        if isinstance(value, dict):
-            return self.block(value, "TextComponent", api, src)
-        self.problem(src, f"expected text (a string, or a mapping with value), got {type_name(value)}")
-        return value
+        return self.string_sugar(value, "TextComponent", "value", {"value": value}, api, src)
 
     def paragraph(self, value: Any, api: FieldPath, src: FieldPath) -> Any:
+        return self.string_sugar(value, "ParagraphComponent", "textList", {"textList": [{"value": value}]}, api, src)
+
+    def string_sugar(self, value: Any, shape_name: str, key: str, expanded: dict[str, Any],
+                     api: FieldPath, src: FieldPath) -> Any:
+        """A plain string stands for the component `expanded` shows; a mapping is the component."""
         if isinstance(value, str):
-            out = {"textList": [{"value": value}]}
-            self.synthesized(out, api, src)
-            return out
+            self.synthesized(expanded, api, src)
+            return expanded
         if isinstance(value, dict):
-            return self.block(value, "ParagraphComponent", api, src)
-        self.problem(src, f"expected text (a string, or a mapping with textList), got {type_name(value)}")
+            return self.block(value, shape_name, api, src)
+        self.problem(src, f"expected text (a string, or a mapping with {key}), got {type_name(value)}")
         return value
 
     def image(self, value: Any, api: FieldPath, src: FieldPath) -> Any:

@@ -19,10 +19,6 @@ from aplusctl.content.yamlpos import FieldPath
 ASIN_PATTERN = r"^[A-Z0-9]{10}$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
-PIXII_COUNTRY_CODES: tuple[str, ...] = (
-    "AE", "AU", "BE", "BR", "CA", "CN", "DE", "EG", "ES", "FR", "GB", "IE", "IN",
-    "IT", "JP", "MX", "NL", "PL", "SA", "SE", "SG", "TR", "UK", "US", "ZA",
-)
 PixiiCountry = Literal[
     "AE", "AU", "BE", "BR", "CA", "CN", "DE", "EG", "ES", "FR", "GB", "IE", "IN",
     "IT", "JP", "MX", "NL", "PL", "SA", "SE", "SG", "TR", "UK", "US", "ZA",
@@ -131,6 +127,17 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+def _size(kind: str, ctx: dict[str, Any], value: Any) -> str:
+    """A length error: `is 120 characters; at most 100 allowed`, `has 0 items; ...`."""
+    text = kind.startswith("string_")
+    short = kind.endswith("too_short")
+    bound = ctx.get("min_length" if short else "max_length")
+    if short and bound == 1:
+        return "must not be empty" if text else "must have at least one item"
+    count = f"is {len(value)} characters" if text else f"has {ctx.get('actual_length')} items"
+    return f"{count}; at least {bound} required" if short else f"{count}; at most {bound} allowed"
+
+
 def friendly(error: Any) -> str:
     """A pydantic error dict → a message a content author understands."""
     kind = error["type"]
@@ -140,18 +147,8 @@ def friendly(error: Any) -> str:
         return "is required"
     if kind in _TYPE_WORDS:
         return f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}"
-    if kind == "string_too_long":
-        return f"is {len(value)} characters; at most {ctx['max_length']} allowed"
-    if kind == "string_too_short":
-        if ctx.get("min_length") == 1:
-            return "must not be empty"
-        return f"is {len(value)} characters; at least {ctx['min_length']} required"
-    if kind == "too_long":
-        return f"has {ctx.get('actual_length')} items; at most {ctx.get('max_length')} allowed"
-    if kind == "too_short":
-        if ctx.get("min_length") == 1:
-            return "must have at least one item"
-        return f"has {ctx.get('actual_length')} items; at least {ctx.get('min_length')} required"
+    if kind in ("string_too_long", "string_too_short", "too_long", "too_short"):
+        return _size(kind, ctx, value)
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == UUID_PATTERN:
         return f"{value!r} is not a content reference key (a UUID such as 0b6b1d9c-7f0e-4c3a-9a55-2c1e8f3d4a21)"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == URL_PATTERN:

@@ -228,24 +228,24 @@ def load_located(text: str) -> Located:
     tag, a syntax error — is re-read node by node so the problem is reported at its line.
     """
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _single_node(text)
         data = None if node is None else _plain(node)
     except (_Fallback, yaml.YAMLError, ValueError, RecursionError):
         return _compose(text)
     return Located(data=data, text=text)
 
 
+def _single_node(text: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def _compose(text: str) -> Located:
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _single_node(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
