@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
 
@@ -24,6 +25,10 @@ _secrets_pattern: re.Pattern[str] | None = None
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # LWA access and refresh tokens, wherever they appear.
     (re.compile(r"Atz[ar]\|[^\s\"'&,;<>)\]}]+"), MASK),
+    # Pixii API keys and GitHub tokens, by their documented prefixes.
+    (re.compile(r"\b(?:pk_(?:live|test)_|gh[pousr]_|github_pat_)[A-Za-z0-9_]+"), MASK),
+    # A password in a URL (a git remote with a token in it).
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:\"'<>]*):[^\s/@\"'<>]+@"), r"\1:" + MASK + "@"),
     # Authorization headers.
     (re.compile(r"(?i)\b(Bearer)\s+[^\s\"',;<>]+"), r"\1 " + MASK),
     # The SP-API's token header, in header dumps or JSON.
@@ -55,6 +60,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Bare `policy=`/`signature=` only as form or query fields: prose ("Policy: expired") stays.
     (re.compile(r"(?i)(\b(?:policy|signature)=)[^\s\"',;&]+"), r"\1" + MASK),
 )
+
+
+def url_without_query(url: str) -> str:
+    """The URL to show: its query holds presigned policies and signatures, so it is left out."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def register_secret(value: str | None) -> None:

@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from aplusctl.redact import MASK, RedactingFilter, install_log_filter, redact, register_secret
+from aplusctl.pixii.errors import from_answer
+from aplusctl.redact import MASK, RedactingFilter, install_log_filter, redact, register_secret, url_without_query
 
 
 def test_registered_secret_is_masked_everywhere() -> None:
@@ -40,6 +41,10 @@ def test_too_short_values_are_not_registered() -> None:
         ("https://bucket/?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKIA%2F&X-Amz-Signature=ff00", "AKIA"),
         ("field x-amz-signature=deadbeef", "deadbeef"),
         ("form policy=eyJwb2xpY3ki", "eyJwb2xpY3ki"),
+        ("Pixii key pk_live_9f8e7d6c5b4a", "9f8e7d6c5b4a"),
+        ("fatal: https://x-access-token:ghs_T0kenValue123@github.com/o/r.git", "T0kenValue123"),
+        ("remote https://deploy:hunter2-pass@git.example.com/r.git rejected", "hunter2-pass"),
+        ("token ghp_abcdefABCDEF0123456789 expired", "abcdefABCDEF0123456789"),
     ],
 )
 def test_secret_shaped_patterns_are_masked(text: str, leak: str) -> None:
@@ -96,3 +101,16 @@ def test_installed_filter_covers_every_logger(
         logging.setLogRecordFactory(previous)
     assert "installed-secret-4321" not in caplog.text
     assert "leaking ***" in caplog.text
+
+
+def test_url_without_query_keeps_what_identifies_the_resource() -> None:
+    url = "https://pixii.example/assets/job_1/basic/module-01.png?expires=1700000000&signature=ab12"
+    assert url_without_query(url) == "https://pixii.example/assets/job_1/basic/module-01.png"
+
+
+def test_pixii_errors_never_echo_the_key() -> None:
+    register_secret("pk_test_echoed_key_5150")
+    error = from_answer(401, "UNAUTHORIZED", "bad key pk_test_echoed_key_5150", "got pk_test_echoed_key_5150", None)
+    assert "pk_test_echoed_key_5150" not in str(error) and "pk_test_echoed_key_5150" not in (error.detail or "")
+    error = from_answer(418, None, "Bearer pk_test_echoed_key_5150 refused", None, None)
+    assert "echoed_key" not in str(error)

@@ -22,7 +22,7 @@ from aplusctl.credentials import (
 )
 from aplusctl.errors import UserError
 from aplusctl.marketplaces import LWA_TOKEN_URL
-from aplusctl.redact import redact
+from aplusctl.redact import redact, url_without_query
 from aplusctl.spapi.auth import token_url
 from aplusctl.spapi.errors import (
     CreateOutcomeUnknown,
@@ -41,7 +41,6 @@ from aplusctl.spapi.uploads import (
     form_fields,
     parse_s3_error,
     presigned_post,
-    public_url,
 )
 from aplusctl.spapi.useragent import user_agent
 
@@ -319,10 +318,10 @@ def test_content_md5_is_base64_of_the_raw_digest() -> None:
     assert base64.b64decode(content_md5_b64(data)) == hashlib.md5(data).digest()
 
 
-def test_presigned_url_becomes_form_fields_and_a_public_url() -> None:
+def test_presigned_url_becomes_form_fields_and_a_url_without_query() -> None:
     url = "https://aplus-media.s3.amazonaws.com/?key=sc%2Fab.png&acl=private&policy=eyJ%3D&x-amz-signature=ff"
     assert form_fields(url) == [("key", "sc/ab.png"), ("acl", "private"), ("policy", "eyJ="), ("x-amz-signature", "ff")]
-    assert public_url(url) == "https://aplus-media.s3.amazonaws.com/"
+    assert url_without_query(url) == "https://aplus-media.s3.amazonaws.com/"
     dest = UploadDestination("sc/ab.png", url)
     assert "x-amz-signature" not in repr(dest) and "eyJ" not in repr(dest)
 

@@ -32,7 +32,6 @@ from PIL import Image
 from aplusctl import __version__
 from aplusctl.credentials import pixii_api_key, pixii_endpoint
 from aplusctl.pixii import CREDIT_COST
-from aplusctl.redact import register_secret
 from aplusctl.pixii.errors import (
     DownloadError,
     JobTimeout,
@@ -44,8 +43,8 @@ from aplusctl.pixii.errors import (
     ResultExpired,
     SubmitOutcomeUnknown,
     from_answer,
-    safe_url,
 )
+from aplusctl.redact import register_secret, url_without_query
 
 log = logging.getLogger("aplusctl.pixii")
 
@@ -319,8 +318,8 @@ class PixiiClient:
     async def download(self, url: str) -> bytes:
         """A result image's bytes, checked to be a readable PNG or JPEG. No API key is sent."""
         if not url.startswith(("https://", "http://")):
-            raise DownloadError(f"Pixii gave a result URL that is not http(s): {safe_url(url)}")
-        shown = safe_url(url)
+            raise DownloadError(f"Pixii gave a result URL that is not http(s): {url_without_query(url)}")
+        shown = url_without_query(url)
         response = await self._send("GET", url, idempotent=True, authorised=False, shown=shown)
         if response.status_code in (403, 410):
             _, error = _unwrap(_json_or_none(response))

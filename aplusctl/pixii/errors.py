@@ -7,19 +7,22 @@ code does not. Messages never carry the API key or a signed URL's query string.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from aplusctl.errors import UserError
 from aplusctl.pixii import CREDIT_COST
+from aplusctl.redact import redact
 
 
 class PixiiError(UserError):
-    """Any failure talking to Pixii; `code` is Pixii's error code when it sent one."""
+    """Any failure talking to Pixii; `code` is Pixii's error code when it sent one.
+
+    Message and detail go through `redact`: Pixii's error text may echo what was sent.
+    """
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
                  detail: str | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.code, self.status, self.detail, self.retry_after = code, status, detail, retry_after
+        super().__init__(redact(message))
+        self.code, self.status, self.retry_after = code, status, retry_after
+        self.detail = redact(detail) if detail else detail
 
 
 class PixiiValidationError(PixiiError):
@@ -99,12 +102,6 @@ class DownloadError(PixiiError):
 
 class NotAnImage(DownloadError):
     """A result URL answered bytes that are not a readable PNG or JPEG."""
-
-
-def safe_url(url: str) -> str:
-    """The URL without its query: signed-URL signatures stay out of messages and logs."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def _needed(types: list[str] | None) -> int | None:

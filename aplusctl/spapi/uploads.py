@@ -10,7 +10,9 @@ import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
+
+from aplusctl.redact import url_without_query
 
 # The resource is a greedy path parameter: its slashes stay literal (encoded, Amazon answers 403).
 APLUS_RESOURCE = "aplus/2020-11-01/contentDocuments"
@@ -26,7 +28,7 @@ class UploadDestination:
     headers: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"UploadDestination(upload_destination_id={self.upload_destination_id!r}, url={public_url(self.url)!r})"
+        return f"UploadDestination(upload_destination_id={self.upload_destination_id!r}, url={url_without_query(self.url)!r})"
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> UploadDestination:
@@ -40,12 +42,6 @@ class UploadDestination:
 def content_md5_b64(data: bytes) -> str:
     """contentMD5 as Amazon's A+ recipe sends it: base64 of the raw 16-byte digest (not hex)."""
     return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
-
-
-def public_url(url: str) -> str:
-    """The URL without its query (which holds the policy and signature)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def form_fields(url: str) -> list[tuple[str, str]]:
@@ -67,7 +63,7 @@ def presigned_post(destination: UploadDestination, data: bytes, content_type: st
     fields: dict[str, list[str]] = {}
     for name, value in form_fields(destination.url):
         fields.setdefault(name, []).append(value)
-    return PresignedPost(public_url(destination.url), fields, {"file": (filename, data, content_type)})
+    return PresignedPost(url_without_query(destination.url), fields, {"file": (filename, data, content_type)})
 
 
 @dataclass(frozen=True)
