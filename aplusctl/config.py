@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from aplusctl import marketplaces as mp
 from aplusctl.content.diagnostics import Diagnostic
 from aplusctl.content.expand import did_you_mean
-from aplusctl.content.file_model import pydantic_problems
+from aplusctl.content.file_model import editor_schema, pydantic_problems
 from aplusctl.content.yamlpos import YamlError, format_path, load_located
 from aplusctl.errors import UserError
 
@@ -70,15 +70,10 @@ CONFIG_KEYS: tuple[str, ...] = tuple(RepoConfig.model_fields)
 
 def config_schema() -> dict[str, Any]:
     """JSON Schema of aplusctl.yaml, for editors and `aplusctl schema`."""
-    schema = RepoConfig.model_json_schema()
+    schema = editor_schema(RepoConfig.model_json_schema())
     schema.pop("title", None)
     for prop in schema["properties"].values():
         prop.pop("title", None)
-        if "anyOf" in prop:  # null is never needed: leave the key out instead
-            prop["anyOf"] = [o for o in prop["anyOf"] if o != {"type": "null"}]
-            if len(prop["anyOf"]) == 1:
-                prop.update(prop.pop("anyOf")[0])
-            prop.pop("default", None) if prop.get("default", 0) is None else None
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "aplusctl.yaml", **schema}
 
 

@@ -13,10 +13,9 @@ import yaml
 
 from aplusctl.cli import App, main
 from aplusctl.content.fmt import format_text
+from aplusctl.content.loader import repo_path, yaml_files_under
 from aplusctl.errors import UserError
-
-_SUFFIXES = (".yaml", ".yml")
-
+from aplusctl.render.diagnostics import plural
 
 def content_dir(root: Path) -> Path:
     """`content_dir` from aplusctl.yaml, read leniently: fmt must work even while the config has other problems."""
@@ -30,18 +29,6 @@ def content_dir(root: Path) -> Path:
     return root / name
 
 
-def _yaml_files_under(directory: Path, root: Path) -> list[Path]:
-    """The same files `validate` loads: YAML, not in hidden directories, not the repo config."""
-    return sorted(
-        path
-        for path in directory.rglob("*")
-        if path.suffix in _SUFFIXES
-        and path != root / "aplusctl.yaml"
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
-    )
-
-
 def collect(root: Path, paths: Iterable[str]) -> list[Path]:
     """The files to format: those named (directories searched), else every content file."""
     named = list(paths)
@@ -49,26 +36,19 @@ def collect(root: Path, paths: Iterable[str]) -> list[Path]:
         directory = content_dir(root)
         if not directory.is_dir():
             raise UserError(f"no content directory {directory} (set content_dir in aplusctl.yaml or name files)")
-        return _yaml_files_under(directory, root)
+        return yaml_files_under(directory, root)
     files: list[Path] = []
     for raw in named:
         path = root / raw  # relative to the repo root (as with git -C), else to the current directory
         if not path.exists() and Path(raw).exists():
             path = Path(raw).resolve()
         if path.is_dir():
-            files.extend(_yaml_files_under(path, root))
+            files.extend(yaml_files_under(path, root))
         elif path.is_file():
             files.append(path)
         else:
             raise UserError(f"{raw}: no such file or directory")
     return list(dict.fromkeys(files))
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -109,7 +89,7 @@ def fmt_command(app: App, check: bool, show_diff: bool, paths: tuple[str, ...]) 
     changed: list[str] = []
     errors: list[str] = []
     for path in files:
-        shown = _display(path, app.root)
+        shown = repo_path(path, app.root)
         try:
             raw, canonical = _formatted(path, shown)
         except UserError as exc:
@@ -127,7 +107,7 @@ def fmt_command(app: App, check: bool, show_diff: bool, paths: tuple[str, ...]) 
             click.echo(f"reformatted {shown}")
     unchanged = len(files) - len(changed) - len(errors)
     verb = "would be reformatted" if check else "reformatted"
-    click.echo(f"{_files(len(changed))} {verb}, {_files(unchanged)} already formatted.", err=True)
+    click.echo(f"{plural(len(changed), 'file')} {verb}, {plural(unchanged, 'file')} already formatted.", err=True)
     if errors:
         raise UserError("\n".join(errors))
     if check and changed:
@@ -140,7 +120,3 @@ def _unified(before: str, after: str, shown: str) -> str:
         fromfile=f"a/{shown}", tofile=f"b/{shown}",
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-def _files(n: int) -> str:
-    return f"{n} file" if n == 1 else f"{n} files"

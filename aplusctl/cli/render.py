@@ -11,7 +11,9 @@ from aplusctl import marketplaces as mp
 from aplusctl.cli import App, main
 from aplusctl.cli.validate import resolve_paths
 from aplusctl.config import load_config
+from aplusctl.content.generated import with_generated
 from aplusctl.content.loader import load_repo
+from aplusctl.engine.lock import load_lock
 from aplusctl.errors import UserError
 from aplusctl.render.diagnostics import text_report
 
@@ -46,9 +48,6 @@ def render(app: App, file: Path, marketplace: str | None) -> None:
             raise UserError(f"{doc.path} does not target {marketplace} (it targets {countries})")
         marketplace_id = found.marketplace_id
     if doc.generate is not None:  # modules from a completed Pixii generation, as apply publishes them
-        from aplusctl.content.generated import with_generated
-        from aplusctl.engine.lock import load_lock
-
         doc = with_generated(doc, load_lock(app.root), app.root)
     if not doc.modules:
         raise UserError(f"{doc.path} has no modules yet: they come from its generate: stanza (run `aplusctl generate`)")

@@ -11,6 +11,7 @@ import click
 from aplusctl.cli import App, main
 from aplusctl.config import config_diagnostics
 from aplusctl.content.loader import load_repo
+from aplusctl.render.annotations import github_annotations
 from aplusctl.render.diagnostics import json_report, text_report
 
 
@@ -73,8 +74,6 @@ def validate(app: App, paths: tuple[Path, ...], fmt: str | None) -> None:
     if fmt == "json":
         click.echo(json_report(diagnostics), nl=False)
     elif fmt == "github":
-        from aplusctl.render.annotations import github_annotations  # only CI needs it
-
         click.echo(github_annotations(diagnostics, prefix=checkout_prefix(app.root)), nl=False)
         click.echo(text_report(diagnostics, documents), nl=False, err=True)
     else:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from aplusctl.content.models import ContentModule
 from aplusctl.content.yamlpos import FieldPath
 
 ASIN_PATTERN = r"^[A-Z0-9]{10}$"
@@ -226,10 +227,11 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _REF = "#/$defs/"
 
 
-def _sugared(node: Any) -> Any:
-    """Let a string stand for TextComponent/ParagraphComponent and {src, alt} for ImageComponent."""
+def editor_schema(node: Any) -> Any:
+    """A pydantic JSON Schema as a file's author sees it: no null (absent is how to leave a field
+    out), a string for TextComponent/ParagraphComponent and {src, alt} for ImageComponent."""
     if isinstance(node, list):
-        return [_sugared(n) for n in node]
+        return [editor_schema(n) for n in node]
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
@@ -237,8 +239,8 @@ def _sugared(node: Any) -> Any:
         return {"anyOf": [{"type": "string", "minLength": 1}, node]}
     if ref == _REF + "ImageComponent" and len(node) == 1:
         return {"anyOf": [{"$ref": _REF + "LocalImageSugar"}, {"$ref": _REF + "UploadedImageSugar"}, node]}
-    out = {k: _sugared(v) for k, v in node.items() if not (k == "default" and v is None)}
-    if "anyOf" in out:  # the file never needs null: absent is the way to leave a field out
+    out = {k: editor_schema(v) for k, v in node.items() if not (k == "default" and v is None)}
+    if "anyOf" in out:
         options = [o for o in out["anyOf"] if o != {"type": "null"}]
         flat: list[Any] = []
         for option in options:
@@ -253,8 +255,6 @@ def _sugared(node: Any) -> Any:
 
 def content_file_schema() -> dict[str, Any]:
     """JSON Schema of a content file, with the SP-API module shapes and their sugars."""
-    from aplusctl.content.models import ContentModule  # the API shape, owned by models.py
-
     defs: dict[str, Any] = {}
     for model in (ContentFile, LocalImageSugar, UploadedImageSugar):
         schema = model.model_json_schema(ref_template=_REF + "{model}")
@@ -266,7 +266,7 @@ def content_file_schema() -> dict[str, Any]:
     module["minProperties"] = 1
     module["description"] = "An A+ module: one body key such as standardText (contentModuleType optional)."
     defs["ContentModule"] = module
-    defs = {name: _sugared(schema) for name, schema in sorted(defs.items())}
+    defs = {name: editor_schema(schema) for name, schema in sorted(defs.items())}
     top = defs.pop("ContentFile")
     top["properties"]["modules"]["items"] = {"$ref": _REF + "ContentModule"}
     return {

@@ -87,20 +87,23 @@ class LoadResult:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
-def _rel(path: Path, root: Path) -> str:
+def repo_path(path: Path, root: Path) -> str:
+    """`path` relative to the repo root, forward slashes; as given when outside the repo."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _is_content(path: Path, under: Path, root: Path) -> bool:
-    """YAML files, skipping hidden directories (.git, .github) and the repo's own config."""
-    if path.suffix not in CONTENT_SUFFIXES or path == root / "aplusctl.yaml":
-        return False
-    if any(part.startswith(".") for part in path.relative_to(under).parts):
-        return False
-    return path.is_file()
+def yaml_files_under(directory: Path, root: Path) -> list[Path]:
+    """YAML files below `directory`, sorted, skipping hidden directories (.git, .github) and the
+    repo's own config: the files validate loads and fmt formats."""
+    return [
+        path for path in sorted(directory.rglob("*"))
+        if path.suffix in CONTENT_SUFFIXES and path != root / "aplusctl.yaml"
+        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
+        and path.is_file()
+    ]
 
 
 def content_files(root: Path, config: RepoConfig, paths: Iterable[Path] | None = None) -> tuple[list[Path], list[Diagnostic]]:
@@ -110,7 +113,7 @@ def content_files(root: Path, config: RepoConfig, paths: Iterable[Path] | None =
     found: list[Path] = []
     for target in targets:
         if target.is_dir():
-            found.extend(p for p in sorted(target.rglob("*")) if _is_content(p, target, root))
+            found.extend(yaml_files_under(target, root))
         elif target.is_file():
             if target.resolve() != (root / "aplusctl.yaml").resolve():  # checked as the config
                 found.append(target)
@@ -118,7 +121,7 @@ def content_files(root: Path, config: RepoConfig, paths: Iterable[Path] | None =
             diags.append(Diagnostic("aplusctl.yaml", 1, 1, "content_dir",
                                     f"content directory {config.content_dir!r} does not exist"))
         else:
-            diags.append(Diagnostic(_rel(target, root), 1, 1, "", "no such file or directory"))
+            diags.append(Diagnostic(repo_path(target, root), 1, 1, "", "no such file or directory"))
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return unique, diags
 
@@ -328,11 +331,11 @@ def _load_all(root: Path, config: RepoConfig, paths: list[Path] | None, names_ac
         loading = set(files)
         for other in content_files(root, config)[0]:
             if other not in loading:
-                _claim_names(other, _rel(other, root), config, shared)
-    wanted = {_rel(abs_path, root) for abs_path in files}
+                _claim_names(other, repo_path(other, root), config, shared)
+    wanted = {repo_path(abs_path, root) for abs_path in files}
     documents: list[DesiredDocument] = []
     for abs_path in files:
-        rel = _rel(abs_path, root)
+        rel = repo_path(abs_path, root)
         doc, found = _load_file(abs_path, rel, config, cache, shared)
         diags.extend(d for d in found if d.path in wanted)  # not about files only read for names
         if doc is not None:
