@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from PIL import Image
 
+from aplusctl.content.expand import LOCAL_PREFIX, crop_spec
 from aplusctl.content.images import ImageCache, ImageProblem, LocalImage
 from aplusctl.content.limits import (
     MAX_ALT_TEXT,
@@ -41,12 +42,10 @@ from aplusctl.content.limits import (
 from aplusctl.errors import UserError
 from aplusctl.pixii import CREDIT_COST
 
-if TYPE_CHECKING:  # the loader imports nothing from here; keep the dependency one-way
+if TYPE_CHECKING:  # only for types: the loader (through rules.py) imports this module
     from aplusctl.content.loader import DesiredDocument
     from aplusctl.engine.lock import Lock
 
-LOCAL_PREFIX: Final = "local:"
-UNITS: Final = "pixels"
 GENERATED_DIR: Final = "assets/generated"
 BASIC: Final = "A+ Basic"
 ASSETS_ONLY_TYPES: Final = ("A+ Premium", "A+ Premium Mobile")
@@ -357,14 +356,6 @@ def crop_to(width: int, height: int, target: tuple[int, int]) -> tuple[int, int,
     return w, h, (width - w) // 2, (height - h) // 2
 
 
-def _crop_spec(w: int, h: int, x: int, y: int) -> dict[str, Any]:
-    spec: dict[str, Any] = {"size": {"width": {"value": w, "units": UNITS},
-                                     "height": {"value": h, "units": UNITS}}}
-    if x or y:
-        spec["offset"] = {"x": {"value": x, "units": UNITS}, "y": {"value": y, "units": UNITS}}
-    return spec
-
-
 def _place(path: tuple[str | int, ...], value: Any) -> Any:
     if not path:
         return value
@@ -396,7 +387,7 @@ def image_module(module_type: str, image: LocalImage, alt: str) -> dict[str, Any
     target = min_image_size(module_type, where) or (image.width, image.height)
     component = {
         "uploadDestinationId": LOCAL_PREFIX + image.path,
-        "imageCropSpecification": _crop_spec(*crop_to(image.width, image.height, target)),
+        "imageCropSpecification": crop_spec(*crop_to(image.width, image.height, target)),
         "altText": alt[:MAX_ALT_TEXT],
     }
     body = {**extra, **_place(where, component)}

@@ -44,7 +44,7 @@ BODY_KEY_MODULE: Final[dict[str, str]] = {v: k for k, v in MODULE_BODY_KEY.items
 MAX_MODULES: Final[dict[str, int]] = {"seller": 7, "vendor": 5}
 """Modules per document by account type; the model itself allows 100 (UCG22)."""
 
-MAX_MODULES_BY_CONTENT_TYPE: Final[dict[str, int]] = {"EBC": 7, "EMC": 5}
+MAX_MODULES_BY_CONTENT_TYPE: Final[dict[str, int]] = {"EBC": MAX_MODULES["seller"], "EMC": MAX_MODULES["vendor"]}
 """The same limit keyed by ContentDocument.contentType (EBC seller, EMC vendor)."""
 
 MAX_IMAGE_BYTES: Final[int] = 3 * 1024 * 1024
