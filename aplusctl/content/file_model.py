@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from aplusctl.content.models import ContentModule
+from aplusctl.content.models import LOCALE_PATTERN, ContentModule
 from aplusctl.content.yamlpos import FieldPath
 
 ASIN_PATTERN = r"^[A-Z0-9]{10}$"
@@ -86,7 +86,7 @@ class ContentFile(_Strict):
     name: Annotated[str, Field(strict=True, min_length=1, max_length=100,
                                description="The document's identity within a marketplace.")]
     locale: Annotated[str | None, Field(strict=True, description="e.g. en-US; default: each marketplace's usual "
-                                        "locale.", json_schema_extra={"pattern": r"^[a-z]{2,}-[A-Z0-9]{2,}$"})] = None
+                                        "locale.", json_schema_extra={"pattern": LOCALE_PATTERN})] = None
     marketplaces: Annotated[list[Str] | None, Field(min_length=1, description="Country codes (US, DE, JP) or "
                                                     "marketplace IDs; default: aplusctl.yaml's marketplaces.")] = None
     asins: Annotated[list[Annotated[str, Field(strict=True, json_schema_extra={"pattern": ASIN_PATTERN})]],

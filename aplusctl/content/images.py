@@ -14,7 +14,8 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
 
-MAX_IMAGE_BYTES = 3 * 1024 * 1024  # the presigned POST policy's content-length-range (3 MiB)
+from aplusctl.content.limits import MAX_IMAGE_BYTES
+
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg"),

@@ -50,9 +50,6 @@ MAX_MODULES_BY_CONTENT_TYPE: Final[dict[str, int]] = {"EBC": MAX_MODULES["seller
 MAX_IMAGE_BYTES: Final[int] = 3 * 1024 * 1024
 """The presigned upload policy's content-length-range upper bound (3 MiB)."""
 
-IMAGE_FORMATS: Final[dict[str, str]] = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff"}
-"""Pillow format name → MIME type of the image formats A+ accepts."""
-
 MAX_ALT_TEXT: Final[int] = 100
 
 # --- minimum image sizes (w, h) in px, per module type and ImageComponent path -----------------

@@ -109,8 +109,6 @@ NonEmptyStr = Annotated[str, Field(strict=True, min_length=1)]
 Int = Annotated[int, Field(strict=True)]
 Bool = Annotated[bool, Field(strict=True)]
 Asin = Annotated[str, Field(strict=True, min_length=10)]
-MarketplaceId = Annotated[str, Field(strict=True, min_length=1)]
-ContentReferenceKey = Annotated[str, Field(strict=True, min_length=1)]
 LanguageTag = Annotated[str, Field(strict=True, min_length=5, pattern=LOCALE_PATTERN)]
 ItemPosition = Annotated[int, Field(strict=True, ge=1, le=100)]
 

@@ -22,12 +22,13 @@ from aplusctl.content.diagnostics import Diagnostic
 from aplusctl.content.expand import LOCAL_PREFIX, did_you_mean
 from aplusctl.content.file_model import ASIN_PATTERN
 from aplusctl.content.generated import module_type_problem
+from aplusctl.content.models import LOCALE_PATTERN
 from aplusctl.content.yamlpos import FieldPath, format_path
 
 if TYPE_CHECKING:
     from aplusctl.content.loader import DesiredDocument
 
-LOCALE_RE = re.compile(r"^[a-z]{2,}-[A-Z0-9]{2,}$")
+LOCALE_RE = re.compile(LOCALE_PATTERN)
 ASIN_RE = re.compile(ASIN_PATTERN)
 
 
@@ -95,7 +96,7 @@ def known_marketplaces(doc: "DesiredDocument", ctx: RuleContext) -> Iterator[Dia
                 ("marketplaces", index),
                 f"{code} is in region {found.region}, but aplusctl.yaml sets region {ctx.config.region}",
             )
-    ids = [(mp.lookup(c).marketplace_id if isinstance(c, str) and mp.lookup(c) else c) for c in codes]  # type: ignore[union-attr]
+    ids = [found.marketplace_id if isinstance(c, str) and (found := mp.lookup(c)) else c for c in codes]
     for index in _duplicates(ids):
         yield ctx.diag(("marketplaces", index), f"marketplace {codes[index]!r} is listed twice")
 
