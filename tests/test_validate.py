@@ -55,6 +55,15 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def write_repo(root: Path, config: str, files: dict[str, str]) -> Path:
+    """A content repo: aplusctl.yaml and content/<name> files; returns `root`."""
+    (root / "content").mkdir(parents=True)
+    (root / "aplusctl.yaml").write_text(config, encoding="utf-8")
+    for name, text in files.items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    return root
+
+
 def test_examples_validate_clean() -> None:
     code, out, _ = run("-C", str(EXAMPLES), "validate")
     assert (code, out) == (0, "All 4 documents are valid.\n")
@@ -95,13 +104,11 @@ def test_paths_are_checked_for_names_against_the_whole_repo(tmp_path: Path) -> N
         "also in content/21-duplicate-names/b.yaml:3",
         "1 error in 1 file",
     ])
-    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [US, DE]\n", encoding="utf-8")
-    (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "new.yaml").write_text(
-        "name: Old\nmarketplaces: [DE]\nmodules:\n  - standardText: {body: Hi}\n", encoding="utf-8")
-    # another file, broken elsewhere, that still claims "Old" in DE (from aplusctl.yaml) as a previous name
-    (tmp_path / "content" / "renamed.yaml").write_text(
-        "name: New\nprevious_names: [Old]\nmodules: oops\n", encoding="utf-8")
+    write_repo(tmp_path, "marketplaces: [US, DE]\n", {
+        "new.yaml": "name: Old\nmarketplaces: [DE]\nmodules:\n  - standardText: {body: Hi}\n",
+        # broken elsewhere, but still claims "Old" in DE (from aplusctl.yaml) as a previous name
+        "renamed.yaml": "name: New\nprevious_names: [Old]\nmodules: oops\n",
+    })
     code, out, _ = run("-C", str(tmp_path), "validate", "content/new.yaml")
     assert (code, out.splitlines()) == (1, [
         "content/new.yaml:1:1: error: name: document name 'Old' is used twice in DE: also in content/renamed.yaml:2",
@@ -139,12 +146,8 @@ def test_github_format_is_default_on_actions(tmp_path: Path) -> None:
 
 def _nested_repo(checkout: Path) -> Path:
     """A content repo in the `shop/` folder of a checkout, with one bad ASIN."""
-    repo = checkout / "shop"
-    (repo / "content").mkdir(parents=True)
-    (repo / "aplusctl.yaml").write_text("marketplaces: [US]\n", encoding="utf-8")
-    (repo / "content" / "x.yaml").write_text(
-        "name: X\nasins: [nope]\nmodules:\n  - standardText: {body: Hi}\n", encoding="utf-8")
-    return repo
+    return write_repo(checkout / "shop", "marketplaces: [US]\n",
+                      {"x.yaml": "name: X\nasins: [nope]\nmodules:\n  - standardText: {body: Hi}\n"})
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -168,11 +171,9 @@ def test_annotation_paths_fall_back_to_github_workspace(tmp_path: Path) -> None:
 
 
 def test_locale_for_another_country_warns_per_marketplace_and_passes(tmp_path: Path) -> None:
-    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [US]\n", encoding="utf-8")
-    (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "d.yaml").write_text(
-        "name: D\nlocale: de-DE\nmarketplaces: [US, DE, UK]\nmodules:\n  - standardText: {body: Hallo}\n",
-        encoding="utf-8")
+    write_repo(tmp_path, "marketplaces: [US]\n", {
+        "d.yaml": "name: D\nlocale: de-DE\nmarketplaces: [US, DE, UK]\nmodules:\n  - standardText: {body: Hallo}\n",
+    })
     code, out, _ = run("-C", str(tmp_path), "validate")
     assert (code, out.splitlines()) == (0, [
         "content/d.yaml:2:1: warning: locale: de-DE is sent to every marketplace of this file, but UK's usual locale is en-GB",
@@ -188,16 +189,13 @@ def test_locale_for_another_country_warns_per_marketplace_and_passes(tmp_path: P
 
 
 def test_locale_warns_only_for_other_countries_and_several_marketplaces(tmp_path: Path) -> None:
-    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [BE, UK]\n", encoding="utf-8")
-    (tmp_path / "content").mkdir()
-    # nl-BE is not BE's usual fr-BE but is Belgian; en-GB is the UK's usual locale
-    (tmp_path / "content" / "a.yaml").write_text(
-        "name: A\nlocale: nl-BE\nmarketplaces: [BE, FR]\nmodules:\n  - standardText: {body: Hallo}\n", encoding="utf-8")
-    (tmp_path / "content" / "b.yaml").write_text(
-        "name: B\nlocale: en-GB\nmodules:\n  - standardText: {body: Hello}\n", encoding="utf-8")
-    # one marketplace: the locale was chosen for it (the DE store takes en-GB content)
-    (tmp_path / "content" / "c.yaml").write_text(
-        "name: C\nlocale: en-GB\nmarketplaces: [DE]\nmodules:\n  - standardText: {body: Hello}\n", encoding="utf-8")
+    write_repo(tmp_path, "marketplaces: [BE, UK]\n", {
+        # nl-BE is not BE's usual fr-BE but is Belgian; en-GB is the UK's usual locale
+        "a.yaml": "name: A\nlocale: nl-BE\nmarketplaces: [BE, FR]\nmodules:\n  - standardText: {body: Hallo}\n",
+        "b.yaml": "name: B\nlocale: en-GB\nmodules:\n  - standardText: {body: Hello}\n",
+        # one marketplace: the locale was chosen for it (the DE store takes en-GB content)
+        "c.yaml": "name: C\nlocale: en-GB\nmarketplaces: [DE]\nmodules:\n  - standardText: {body: Hello}\n",
+    })
     code, out, _ = run("-C", str(tmp_path), "validate")
     assert (code, out.splitlines()) == (0, [
         "content/a.yaml:2:1: warning: locale: nl-BE is sent to every marketplace of this file, but FR's usual locale is fr-FR",
@@ -263,10 +261,8 @@ def test_colour_only_when_asked() -> None:
 
 
 def test_render_of_a_generate_only_document(tmp_path: Path) -> None:
-    (tmp_path / "aplusctl.yaml").write_text("marketplaces: [US]\n", encoding="utf-8")
-    (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "g.yaml").write_text(
-        "name: G\ngenerate: {asin: B0AAAAAAAA, country_code: US, types: [A+ Basic]}\n", encoding="utf-8")
+    write_repo(tmp_path, "marketplaces: [US]\n",
+               {"g.yaml": "name: G\ngenerate: {asin: B0AAAAAAAA, country_code: US, types: [A+ Basic]}\n"})
     code, out, err = run("-C", str(tmp_path), "render", "content/g.yaml")
     assert (code, out) == (1, "")
     assert err == "error: content/g.yaml has no modules yet: they come from its generate: stanza (run `aplusctl generate`)\n"
