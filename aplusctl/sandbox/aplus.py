@@ -101,6 +101,13 @@ def _document(call: Call, marketplace_id: str) -> Document:
     return doc
 
 
+def _settled_document(call: Call) -> Document:
+    """The path's document after due moderation decisions, for operations that change it."""
+    marketplace_id = _marketplace(call.request)
+    moderation.settle(call.state)
+    return _document(call, marketplace_id)
+
+
 def _page(call: Call, scope: str) -> int:
     return pagination.decode(call.state.store.secret, scope, call.request.query_params.get("pageToken"))
 
@@ -250,9 +257,7 @@ def _asin_metadata(call: Call, doc: Document, asins: list[str], mp: str) -> list
 
 @sp_operation("postContentDocumentAsinRelations")
 async def post_content_document_asin_relations(call: Call) -> Response:
-    mp = _marketplace(call.request)
-    moderation.settle(call.state)
-    doc = _document(call, mp)
+    doc = _settled_document(call)
     body: PostContentDocumentAsinRelationsRequest = await _body(
         call.request, PostContentDocumentAsinRelationsRequest)
     store = call.state.store
@@ -306,9 +311,7 @@ async def search_content_publish_records(call: Call) -> Response:
 
 @sp_operation("postContentDocumentApprovalSubmission")
 async def post_content_document_approval_submission(call: Call) -> Response:
-    mp = _marketplace(call.request)
-    moderation.settle(call.state)
-    doc = _document(call, mp)
+    doc = _settled_document(call)
     store = call.state.store
     now = time.time()
     doc.status, doc.reasons, doc.suspended = SUBMITTED, [], False
@@ -324,9 +327,7 @@ async def post_content_document_approval_submission(call: Call) -> Response:
 
 @sp_operation("postContentDocumentSuspendSubmission")
 async def post_content_document_suspend_submission(call: Call) -> Response:
-    mp = _marketplace(call.request)
-    moderation.settle(call.state)
-    doc = _document(call, mp)
+    doc = _settled_document(call)
     store = call.state.store
     store.unpublish(doc.key)
     doc.suspended = True
