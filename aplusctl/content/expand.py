@@ -100,9 +100,6 @@ SHAPES: dict[str, dict[str, Kind]] = {
     "IntegerWithUnits": {"value": "scalar", "units": "scalar"},
 }
 
-MODULE_TYPES: tuple[str, ...] = tuple(MODULE_BODY_KEY)
-BODY_KEY: dict[str, str] = MODULE_BODY_KEY
-TYPE_OF_BODY: dict[str, str] = BODY_KEY_MODULE
 BODY_SHAPE: dict[str, str] = {body: body[0].upper() + body[1:] + "Module" for body in BODY_KEY_MODULE}
 
 _IMAGE_LOCAL_KEYS = ("src", "alt", "crop")
@@ -173,8 +170,8 @@ class _Walker:
     def problem(self, src: FieldPath, message: str) -> None:
         self.out.problems.append((src, message))
 
-    def synthesized(self, value: Any, api: FieldPath, src: FieldPath) -> None:
-        """Record that `value` at `api` came from `src`; `to_source` maps everything under it too."""
+    def synthesized(self, api: FieldPath, src: FieldPath) -> None:
+        """Record that the node at `api` came from `src`; `to_source` maps everything under it too."""
         self.out.origin[api] = src
 
     def check_keys(self, value: dict[str, Any], allowed: Any, src: FieldPath) -> None:
@@ -219,7 +216,7 @@ class _Walker:
                      api: FieldPath, src: FieldPath) -> Any:
         """A plain string stands for the component `expanded` shows; a mapping is the component."""
         if isinstance(value, str):
-            self.synthesized(expanded, api, src)
+            self.synthesized(api, src)
             return expanded
         if isinstance(value, dict):
             return self.block(value, shape_name, api, src)
@@ -281,8 +278,8 @@ class _Walker:
                     return None
                 continue
             number = raw[key]
-            if not isinstance(number, int) or isinstance(number, bool) or number < (1 if key in ("width", "height") else 0):
-                least = 1 if key in ("width", "height") else 0
+            least = 1 if key in ("width", "height") else 0
+            if not isinstance(number, int) or isinstance(number, bool) or number < least:
                 self.problem(src + (key,), f"expected a whole number of pixels >= {least}, got {number!r}")
                 return None
             numbers[key] = number
@@ -313,11 +310,7 @@ class _Walker:
                     )
         elif image is not None:
             rect = (image.width, image.height, 0, 0)
-        spec = crop_spec(*rect) if rect else crop_spec(0, 0)
-        out["imageCropSpecification"] = spec
-        self.synthesized(spec, api + ("imageCropSpecification",), src + ("crop",) if "crop" in value else src)
-        self.alt(value, out, api, src)
-        return out
+        return self.finish_image(out, rect, value, api, src, src + ("crop",) if "crop" in value else src)
 
     def uploaded_image(self, value: dict[str, Any], api: FieldPath, src: FieldPath) -> Any:
         self.check_keys(value, _IMAGE_UPLOADED_KEYS, src)
@@ -333,9 +326,13 @@ class _Walker:
             rect = self.crop(value["size"], _SIZE_KEYS, where)
         else:
             self.problem(src, "an uploaded image needs its size ({width, height}) or a crop: aplusctl cannot read it")
-        spec = crop_spec(*rect) if rect else crop_spec(0, 0)
-        out["imageCropSpecification"] = spec
-        self.synthesized(spec, api + ("imageCropSpecification",), where)
+        return self.finish_image(out, rect, value, api, src, where)
+
+    def finish_image(self, out: dict[str, Any], rect: tuple[int, int, int, int] | None, value: dict[str, Any],
+                     api: FieldPath, src: FieldPath, crop_src: FieldPath) -> dict[str, Any]:
+        """Add the crop (0x0 when unknown: the problem is already reported) and the alt text."""
+        out["imageCropSpecification"] = crop_spec(*rect) if rect else crop_spec(0, 0)
+        self.synthesized(api + ("imageCropSpecification",), crop_src)
         self.alt(value, out, api, src)
         return out
 
@@ -347,21 +344,21 @@ def expand_module(raw: Any, src: FieldPath, images: ImageCache) -> Expansion:
     if not isinstance(raw, dict):
         walker.problem(src, f"a module must be a mapping, got {type_name(raw)}")
         return out
-    allowed = ("contentModuleType", *TYPE_OF_BODY)
+    allowed = ("contentModuleType", *BODY_KEY_MODULE)
     unknown = [k for k in raw if k not in allowed]
     for key in unknown:
         walker.problem(src + (key,), unknown_key_message(str(key), allowed))
-    bodies = [k for k in raw if k in TYPE_OF_BODY]
+    bodies = [k for k in raw if k in BODY_KEY_MODULE]
     module: dict[str, Any] = {}
     declared = raw.get("contentModuleType")
     if "contentModuleType" in raw:
-        if declared not in BODY_KEY:
-            hint = did_you_mean(str(declared), MODULE_TYPES) if isinstance(declared, str) else ""
+        if declared not in MODULE_BODY_KEY:
+            hint = did_you_mean(str(declared), MODULE_BODY_KEY) if isinstance(declared, str) else ""
             walker.problem(src + ("contentModuleType",), f"unknown module type {declared!r}{hint}")
             declared = None
         else:
             module["contentModuleType"] = declared
-            want = BODY_KEY[declared]
+            want = MODULE_BODY_KEY[declared]
             if want not in raw:
                 walker.problem(src, f"a {declared} module needs a {want} body")
             for other in bodies:
@@ -369,14 +366,14 @@ def expand_module(raw: Any, src: FieldPath, images: ImageCache) -> Expansion:
                     walker.problem(src + (other,), f"{other} does not belong in a {declared} module (expected {want})")
             bodies = [b for b in bodies if b == want]
     elif len(bodies) == 1:
-        declared = TYPE_OF_BODY[bodies[0]]
+        declared = BODY_KEY_MODULE[bodies[0]]
         module["contentModuleType"] = declared
         out.origin[src + ("contentModuleType",)] = src
     elif len(bodies) > 1:
         walker.problem(src, f"several module bodies ({', '.join(bodies)}): set contentModuleType and keep one")
     elif not unknown:
         walker.problem(src, "a module needs one body, e.g. standardText, or contentModuleType")
-    out.module_type = declared if isinstance(declared, str) and declared in BODY_KEY else None
+    out.module_type = declared if isinstance(declared, str) and declared in MODULE_BODY_KEY else None
     for body in bodies:
         module[body] = walker.walk(raw[body], BODY_SHAPE[body], src + (body,), src + (body,))
     out.module = module

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aplusctl.content.expand import BODY_KEY, BODY_SHAPE, SHAPES, UNITS, Kind
+from aplusctl.content.expand import BODY_SHAPE, SHAPES, UNITS, Kind
+from aplusctl.content.limits import MODULE_BODY_KEY
 
 Json = dict[str, Any]
 
@@ -50,13 +51,13 @@ def sugar_module(module: Any, index: int = 0) -> Json:
     if not isinstance(module, dict):
         raise Unrepresentable(_dotted(where), "a module must be an object")
     kind = module.get("contentModuleType")
-    if kind not in BODY_KEY:
+    if kind not in MODULE_BODY_KEY:
         raise Unrepresentable(
             _dotted(where),
             f"module type {kind!r} is not one aplusctl can represent (only the 15 STANDARD_* "
             "types of SP-API 2020-11-01; Premium A+ and Brand Story are edited in Seller Central)",
         )
-    body_key = BODY_KEY[kind]
+    body_key = MODULE_BODY_KEY[kind]
     extra = [k for k, v in module.items() if k not in ("contentModuleType", body_key) and not _empty(v)]
     if extra:
         raise Unrepresentable(_dotted(where + (extra[0],)), f"a {kind} module cannot carry {extra[0]!r}")
