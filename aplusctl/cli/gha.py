@@ -89,19 +89,18 @@ def _post_comment(markdown: str, marker: str, pr: int | None, token_env: str) ->
     click.echo(f"{outcome.action} the plan comment on {repo}#{number}{where}", err=True)
 
 
-_comment_options = [
-    click.option("--marker", default=MARKER, show_default=True, help="Hidden text that identifies the comment."),
-    click.option("--pr", type=int, default=None, help="Pull request number (default: from the event)."),
-    click.option("--token-env", default="GITHUB_TOKEN", show_default=True,
-                 help="Environment variable holding the token."),
-]
+_marker_option = click.option("--marker", default=MARKER, show_default=True,
+                              help="Hidden text that identifies the comment.")
+_pr_option = click.option("--pr", type=int, default=None, help="Pull request number (default: from the event).")
+_token_env_option = click.option("--token-env", default="GITHUB_TOKEN", show_default=True,
+                                 help="Environment variable holding the token.")
 
 
 @gha.command("comment")
 @click.option("--file", "file", required=True, help="Markdown for the comment ('-' for stdin).")
-@_comment_options[0]
-@_comment_options[1]
-@_comment_options[2]
+@_marker_option
+@_pr_option
+@_token_env_option
 def comment_command(file: str, marker: str, pr: int | None, token_env: str) -> None:
     """Keep one sticky comment on the pull request up to date: edit it, or create it."""
     _post_comment(_read(file), marker, pr, token_env)
@@ -114,8 +113,8 @@ def comment_command(file: str, marker: str, pr: int | None, token_env: str) -> N
 @click.option("--exitcode", type=int, required=True, help="`plan --detailed-exitcode`'s exit code.")
 @click.option("--comment", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Post the sticky PR comment (auto: on pull_request events, in plan mode).")
-@_comment_options[0]
-@_comment_options[2]
+@_marker_option
+@_token_env_option
 def report_command(
     mode: str, markdown_path: str, plan_path: Path | None, exitcode: int, comment: str, marker: str, token_env: str,
 ) -> None:
