@@ -61,7 +61,8 @@ def checkout_prefix(root: Path) -> str:
 def validate(app: App, paths: tuple[Path, ...], fmt: str | None) -> None:
     """Check content files (all under content_dir, or PATHS) and report every problem.
 
-    Exit status 0 when everything is valid, 1 otherwise.
+    Exit status 0 when there are no errors (warnings are printed but pass), 1 otherwise. With
+    PATHS, only those files are reported, but their names are compared with every content file.
     """
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
