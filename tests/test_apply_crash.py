@@ -1,7 +1,7 @@
 """Crash safety: `aplusctl apply` SIGKILLed at many points, then run again, converges.
 
 The kill is deterministic: APLUSCTL_TEST_KILL_AFTER_CALLS=k (a test-only hook, see
-aplusctl/engine/apply.py CallTripwire) makes apply SIGKILL itself right after the k-th SP-API or
+aplusctl/engine/apply/tripwire.py) makes apply SIGKILL itself right after the k-th SP-API or
 upload call returns — the window between "the server did it" and "aplus.lock knows it" that
 crash safety is about. Each point gets its own repo copy and sandbox; the runs go in parallel.
 """

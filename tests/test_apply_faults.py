@@ -83,21 +83,79 @@ def test_ten_percent_faults_converge_without_duplicates(
     assert plan.exit_code == 0, plan.output
 
 
-@pytest.mark.parametrize("kind", ["drop", "drop_after", "500", "503"])
-def test_create_without_an_answer_is_found_by_name_not_repeated(
-    root: Path, make_sandbox: Callable[..., EmbeddedSandbox], kind: str
-) -> None:
-    sandbox = make_sandbox(rate_scale=0)
+def knife_care_only(root: Path) -> None:
     for path in (root / "content").iterdir():
         if path.name != "knife-care.yaml":
             path.unlink()
-    fault(sandbox, operation="createContentDocument", kind=kind, count=1)
+
+
+KNIFE_CARE = [(US, "Ferrum & Oak knife care kit")]
+
+
+def test_create_whose_answer_was_lost_after_storing_is_found_by_name(
+    root: Path, make_sandbox: Callable[..., EmbeddedSandbox]
+) -> None:
+    """drop_after: the server stored the document; the re-search finds it in the same run."""
+    sandbox = make_sandbox(rate_scale=0)
+    knife_care_only(root)
+    fault(sandbox, operation="createContentDocument", kind="drop_after", count=1)
     result = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["summary"]["created"] + data["summary"]["adopted"] == 1
-    assert live(sandbox) == [(US, "Ferrum & Oak knife care kit")]
     assert "no answer to create" in result.stderr
+    assert json.loads(result.stdout)["summary"]["created"] == 1
+    assert live(sandbox) == KNIFE_CARE
+    assert len(requests_of(sandbox, "createContentDocument")) == 1
+    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
+
+
+@pytest.mark.parametrize("kind", ["drop", "500", "503"])
+def test_create_without_an_answer_is_never_repeated_in_the_same_run(
+    root: Path, make_sandbox: Callable[..., EmbeddedSandbox], kind: str
+) -> None:
+    """Not stored and not listed: this run stops the document; the next run creates it."""
+    sandbox = make_sandbox(rate_scale=0)
+    knife_care_only(root)
+    fault(sandbox, operation="createContentDocument", kind=kind, count=1)
+    first = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    assert first.exit_code == 1, first.output
+    assert "no answer to create" in first.stderr
+    assert "may have reached Amazon; run apply again in a few minutes" in first.stdout
+    assert len(requests_of(sandbox, "createContentDocument")) == 1
+    assert live(sandbox) == []
+    second = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["summary"]["created"] == 1
+    assert live(sandbox) == KNIFE_CARE
+    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_create_hidden_by_a_lagging_listing_is_adopted_by_the_next_run(
+    root: Path, make_sandbox: Callable[..., EmbeddedSandbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Amazon's listing can lag a create: the re-search misses it, so the run stops that document
+    rather than create it again, and the next run's fresh read adopts it."""
+    from aplusctl.engine.apply.create import Creator
+
+    sandbox = make_sandbox(rate_scale=0)
+    knife_care_only(root)
+    fault(sandbox, operation="createContentDocument", kind="drop_after", count=1)
+    real = Creator._read_names
+
+    async def lagging(self: Creator, marketplace_id: str) -> dict:
+        names = await real(self, marketplace_id)
+        return {} if requests_of(sandbox, "createContentDocument") else names
+
+    monkeypatch.setattr(Creator, "_read_names", lagging)
+    first = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    assert first.exit_code == 1, first.output
+    assert "run apply again in a few minutes" in first.stdout
+    assert live(sandbox) == KNIFE_CARE
+    monkeypatch.setattr(Creator, "_read_names", real)
+    second = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["summary"]["created"] == 0
+    assert live(sandbox) == KNIFE_CARE            # never two documents of one name
+    assert len(requests_of(sandbox, "createContentDocument")) == 1
     assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
 
 
@@ -106,9 +164,7 @@ def test_live_document_of_the_same_name_is_adopted_not_duplicated(
 ) -> None:
     """A create that a crash hid from aplus.lock and from the plan is found by the fresh read."""
     sandbox = make_sandbox(rate_scale=0)
-    for path in (root / "content").iterdir():
-        if path.name != "knife-care.yaml":
-            path.unlink()
+    knife_care_only(root)
     # the plan sees nothing; the document appears between the plan's read and the create
     async def create() -> None:
         creds = SpApiCredentials.from_env(sandbox.env)
@@ -119,22 +175,22 @@ def test_live_document_of_the_same_name_is_adopted_not_duplicated(
                                        "standardText": {"body": {"textList": [{"value": "draft"}]}}}],
             })
 
-    from aplusctl.engine import apply as engine
+    from aplusctl.engine.apply.create import Creator
 
-    real = engine.Executor._read_names
+    real = Creator._read_names
 
-    async def read_names_after_create(self: engine.Executor, marketplace_id: str) -> dict:
+    async def read_names_after_create(self: Creator, marketplace_id: str) -> dict:
         await create()
         return await real(self, marketplace_id)
 
-    engine.Executor._read_names = read_names_after_create  # type: ignore[method-assign]
+    Creator._read_names = read_names_after_create  # type: ignore[method-assign]
     try:
         result = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
     finally:
-        engine.Executor._read_names = real  # type: ignore[method-assign]
+        Creator._read_names = real  # type: ignore[method-assign]
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["summary"]["adopted"] == 1 and data["summary"]["created"] == 0
-    assert live(sandbox) == [(US, "Ferrum & Oak knife care kit")]
+    assert live(sandbox) == KNIFE_CARE
     assert len(requests_of(sandbox, "createContentDocument")) == 1  # only the one made "by hand"
     assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0

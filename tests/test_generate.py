@@ -333,7 +333,8 @@ def test_an_unusable_module_type_is_refused_before_paying(pixii: Pixii) -> None:
     write_repo(pixii.root, {"Chef Knife": {**STANZA, "module_type": "STANDARD_TEXT"}})
     result = pixii.generate()
     assert result.exit_code == 1
-    assert "cannot hold one generated image" in result.output and "nothing was submitted" in result.output
+    # validate refuses the stanza up front (content.generated.module_type_problem)
+    assert "cannot hold one generated image" in result.output and "fix them first" in result.output
     assert pixii.submissions() == 0 and pixii.balance == 1000
 
 

@@ -17,9 +17,6 @@ import click
 from aplusctl.cli import App, main
 from aplusctl.errors import Interrupted, UserError
 
-KILL_HOOK_ENV = "APLUSCTL_TEST_KILL_AFTER_CALLS"  # test-only: SIGKILL after N API calls
-
-
 @dataclass(frozen=True)
 class ApplyOptions:
     planfile: Path | None
@@ -138,7 +135,7 @@ async def _confirm(target: str) -> bool:
 
 async def _apply(app: App, opts: ApplyOptions) -> int:
     from aplusctl.cli.plan import ProgressView, open_pipeline
-    from aplusctl.engine.apply import CallTripwire, Executor, install_interrupt
+    from aplusctl.engine.apply import Executor, armed, install_interrupt
     from aplusctl.engine.fingerprint import stale_reasons
     from aplusctl.render import apply_view
     from aplusctl.render.plan_json import load_plan_file
@@ -157,9 +154,7 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
     targets = _scope_from_plan(saved) if saved is not None else opts.targets
 
     async with open_pipeline(app.root) as pipe:
-        kill_after = os.environ.get(KILL_HOOK_ENV)
-        if kill_after:
-            pipe.client = CallTripwire(pipe.client, int(kill_after))
+        pipe.client = armed(pipe.client, os.environ)  # the crash tests' kill hook, if set
         view = ProgressView(sys.stderr)
         try:
             plan = await pipe.plan(targets=targets, excludes=opts.excludes, progress=view)

@@ -11,20 +11,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
 
+from aplusctl.content.images import LocalImage
+from aplusctl.engine.apply.client import ApplyClient
 from aplusctl.engine.lock import Lock
-
-
-class ImageFile(Protocol):
-    """What uploads needs from the loader's LocalImage."""
-
-    path: str
-    sha256: str
-    md5_b64: str
-    mime: str
 
 
 class UploadError(Exception):
@@ -39,18 +32,7 @@ class UploadDone:
     uploaded: bool  # False when the lock already held it
 
 
-def _destination_id(destination: Any) -> str:
-    """The client's UploadDestination, or the raw payload dict."""
-    for name in ("upload_destination_id", "uploadDestinationId"):
-        value = getattr(destination, name, None)
-        if value is None and isinstance(destination, dict):
-            value = destination.get(name)
-        if isinstance(value, str) and value:
-            return value
-    raise UploadError("createUploadDestination answered without an uploadDestinationId")
-
-
-def read_checked(root: Path, image: ImageFile) -> bytes:
+def read_checked(root: Path, image: LocalImage) -> bytes:
     """The file's bytes, refusing a file that changed since the content was loaded."""
     try:
         data = (root / image.path).read_bytes()
@@ -69,7 +51,7 @@ class Uploader:
 
     def __init__(
         self,
-        client: Any,
+        client: ApplyClient,
         root: Path,
         lock: Lock,
         commit: Callable[[], Awaitable[None]],
@@ -81,7 +63,7 @@ class Uploader:
         self._inflight: dict[tuple[str, str], asyncio.Future[str]] = {}
         self.uploaded = 0
 
-    async def ensure(self, image: ImageFile, marketplace_id: str) -> UploadDone:
+    async def ensure(self, image: LocalImage, marketplace_id: str) -> UploadDone:
         """The uploadDestinationId for this image in this marketplace, uploading it if needed."""
         known = self._lock.upload_for(image.sha256, marketplace_id)
         if known:
@@ -104,12 +86,12 @@ class Uploader:
         future.set_result(dest_id)
         return UploadDone(image.path, marketplace_id, dest_id, uploaded=True)
 
-    async def _upload(self, image: ImageFile, marketplace_id: str) -> str:
+    async def _upload(self, image: LocalImage, marketplace_id: str) -> str:
         data = read_checked(self._root, image)
         destination = await self._client.create_upload_destination(
             marketplace_id, image.md5_b64, image.mime
         )
-        dest_id = _destination_id(destination)
+        dest_id = destination.upload_destination_id
         await self._client.upload(destination, data, image.mime, Path(image.path).name)
         self._lock.record_upload(image.sha256, marketplace_id, dest_id, image.path)
         self.uploaded += 1
