@@ -2,7 +2,9 @@
 
 `make_sandbox(**overrides)` starts one with SandboxSettings overrides (tmp db, admin on, fast
 moderation and Pixii jobs, real usage plans unless told otherwise); `sandbox` is the default one;
-`sandbox_env` also exports its client variables into os.environ for the test.
+`sandbox_env` also exports its client variables into os.environ for the test; `pixii_server` and
+`no_admin_server` wrap one for the Pixii tests (test_pixii_support.PixiiServer: restartable on the
+same database, with wire helpers).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 from aplusctl.sandbox.server import EmbeddedSandbox
 from aplusctl.sandbox.settings import SandboxSettings
+from test_pixii_support import PixiiServer
 
 TEST_DEFAULTS: dict[str, Any] = {
     "admin": True,
@@ -53,3 +56,14 @@ def sandbox_env(sandbox: EmbeddedSandbox, monkeypatch: pytest.MonkeyPatch) -> di
     for name, value in sandbox.env.items():
         monkeypatch.setenv(name, value)
     return dict(sandbox.env)
+
+
+@pytest.fixture
+def pixii_server(make_sandbox: Callable[..., EmbeddedSandbox], tmp_path: Path) -> PixiiServer:
+    return PixiiServer(make_sandbox, tmp_path / "pixii.sqlite", {"pixii_job_seconds": 0.2}).start()
+
+
+@pytest.fixture
+def no_admin_server(make_sandbox: Callable[..., EmbeddedSandbox], tmp_path: Path) -> PixiiServer:
+    return PixiiServer(make_sandbox, tmp_path / "pixii.sqlite",
+                       {"pixii_job_seconds": 0.2, "admin": False}).start()

@@ -33,7 +33,7 @@ from aplusctl.pixii.errors import (
     SubmitOutcomeUnknown,
     from_answer,
 )
-from test_pixii_support import KEY, PixiiServer, pixii_server, request_body  # noqa: F401
+from test_pixii_support import KEY, PixiiServer, request_body
 
 T = TypeVar("T")
 FAST = 0.02   # poll interval for sandbox jobs of 0.2 s

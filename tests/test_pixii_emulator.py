@@ -10,14 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from test_pixii_support import (  # noqa: F401  (fixtures)
-    AUTH,
-    KEY,
-    PixiiServer,
-    no_admin_server,
-    pixii_server,
-    request_body,
-)
+from test_pixii_support import AUTH, KEY, PixiiServer, request_body
 
 DAY = 86400
 

@@ -1,7 +1,7 @@
 """The Pixii tests' view of a real sandbox (tests/conftest.py's make_sandbox) on 127.0.0.1:0.
 
-No tests of its own: wire helpers (admin calls, raw submissions) and the fixtures the Pixii test
-modules import. The sandbox mounts the emulator at /pixii exactly as `aplusctl sandbox serve`
+No tests of its own: wire helpers (admin calls, raw submissions); the `pixii_server` and
+`no_admin_server` fixtures that serve one are in conftest.py. The sandbox mounts the emulator at /pixii exactly as `aplusctl sandbox serve`
 does, so URLs, root paths and signed asset links are the ones users see.
 """
 
@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from aplusctl.sandbox.server import EmbeddedSandbox
 from aplusctl.sandbox.settings import SANDBOX_PIXII_KEY
@@ -67,14 +66,3 @@ class PixiiServer:
 
 def request_body(*types: str, asin: str = "B0PIXIITST", **extra: Any) -> dict[str, Any]:
     return {"asin": asin, "country_code": "US", "types": list(types or ["A+ Basic"]), **extra}
-
-
-@pytest.fixture
-def pixii_server(make_sandbox: Callable[..., EmbeddedSandbox], tmp_path: Path) -> PixiiServer:
-    return PixiiServer(make_sandbox, tmp_path / "pixii.sqlite", {"pixii_job_seconds": 0.2}).start()
-
-
-@pytest.fixture
-def no_admin_server(make_sandbox: Callable[..., EmbeddedSandbox], tmp_path: Path) -> PixiiServer:
-    return PixiiServer(make_sandbox, tmp_path / "pixii.sqlite",
-                       {"pixii_job_seconds": 0.2, "admin": False}).start()

@@ -39,7 +39,6 @@ from aplusctl.pixii.errors import (
     PixiiConnectionError,
     PixiiError,
     PixiiProtocolError,
-    RateLimited,
     ResultExpired,
     SubmitOutcomeUnknown,
     from_answer,
