@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -203,8 +204,6 @@ def test_bad_token_is_reported_without_echoing_it(github: tuple[FakeGitHub, str]
 
 
 def test_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
-    import socket
-
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

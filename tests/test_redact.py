@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
+from aplusctl import redact as redact_module
 from aplusctl.pixii.errors import from_answer
 from aplusctl.redact import MASK, RedactingFilter, install_log_filter, redact, register_secret, url_without_query
 
@@ -75,8 +77,6 @@ def test_filter_redacts_message_args_and_traceback() -> None:
     try:
         raise ValueError("boom filter-secret-9876")
     except ValueError:
-        import sys
-
         record.exc_info = sys.exc_info()
     assert RedactingFilter().filter(record)
     formatted = logging.Formatter().format(record)
@@ -87,9 +87,7 @@ def test_filter_redacts_message_args_and_traceback() -> None:
 def test_installed_filter_covers_every_logger(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import aplusctl.redact
-
-    monkeypatch.setattr(aplusctl.redact, "_installed", False)
+    monkeypatch.setattr(redact_module, "_installed", False)
     previous = logging.getLogRecordFactory()
     register_secret("installed-secret-4321")
     try:
