@@ -286,3 +286,50 @@ def test_document_renamed_live_is_found_through_the_lock() -> None:
     assert c.content_reference_key == "k1" and c.previous_name == "Renamed in Seller Central"
     assert c.drift == "live" and c.actions[0] == "update"
     assert plan.unmanaged == ()
+
+
+# --- generate: stanzas that leave nothing for the SP-API (issue 7) ---------------------------
+
+PREMIUM_ONLY = {"asin": "B0CHEFKNF1", "country_code": "US", "types": ["A+ Premium"]}
+
+
+def test_premium_only_stanza_is_a_warning_not_an_empty_create() -> None:
+    from aplusctl.content.generated import stanza_hash
+    from aplusctl.render.plan_text import render_text
+
+    d = doc(modules=[], generate=PREMIUM_ONLY)
+    plan = make_plan([d], state(), Lock())
+    (c,) = plan.changes
+    assert c.actions == ("no-op",) and c.notable
+    codes = [w.code for w in c.warnings]
+    assert codes == ["nothing-to-publish", "premium-assets-only"]
+    assert "Seller Central" in c.warnings[0].message
+    assert "assets/generated/chef-knife/a-plus-premium/" in c.warnings[1].message
+    assert c.generation is not None and c.generation.needed and plan.credits == 20
+    text = render_text(plan)
+    assert "nothing for the SP-API to publish" in text and "upload them in Seller Central" in text
+    assert "0 to create" in text and "20 Pixii credits" in text
+
+    key = stanza_hash(PREMIUM_ONLY)
+    lock = Lock(generations={key: {"status": "completed", "types": ["A+ Premium"],
+                                   "dir": "assets/generated/chef-knife", "variants": {}}})
+    plan = make_plan([d], state(), lock)
+    (c,) = plan.changes
+    assert c.actions == ("no-op",) and not plan.has_changes and plan.credits == 0
+    assert [w.code for w in c.warnings] == ["nothing-to-publish", "premium-assets-only"]
+    assert "upload them in Seller Central" in render_text(plan)
+
+
+def test_failed_basic_generation_is_a_warning_not_an_empty_create() -> None:
+    from aplusctl.content.generated import stanza_hash
+
+    stanza = {**PREMIUM_ONLY, "types": ["A+ Basic", "A+ Premium"]}
+    lock = Lock(generations={stanza_hash(stanza): {
+        "status": "completed", "types": stanza["types"], "dir": "assets/generated/chef-knife",
+        "variants": {"A+ Basic": {"files": [], "preview": None,
+                                  "error": {"code": "IMAGE_GENERATION_ERROR", "message": "no"}}}}})
+    (c,) = make_plan([doc(modules=[], generate=stanza)], state(), lock).changes
+    assert c.actions == ("no-op",) and "create" not in c.actions
+    nothing, premium = c.warnings
+    assert nothing.code == "nothing-to-publish" and "IMAGE_GENERATION_ERROR" in nothing.message
+    assert premium.code == "premium-assets-only" and "A+ Premium" in premium.message

@@ -14,13 +14,40 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from aplusctl.engine.normalize import module_hash
-from aplusctl.engine.plan import FieldChange, WordOp
 
 LONG_TEXT = 80        # characters; longer text changes also carry a word diff
 ImageNamer = Callable[[str], str]   # uploadDestinationId or "local:<path>" → what to call it
+
+
+@dataclass(frozen=True)
+class WordOp:
+    """One run of a word diff: kept, removed or inserted text."""
+
+    op: Literal["=", "-", "+"]
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One difference, in the files' vocabulary.
+
+    kind: "module-added" | "module-removed" | "module-moved" | "changed" | "added" | "removed"
+          | "image" | "name" | "locale"
+    path: where in the file, e.g. "modules[2].standardText.headline" (module index as in the file)
+    before/after: plain values (text, numbers, small dicts); None when absent
+    words: a word diff, for long text
+    note: a human hint, e.g. "assets/hero.png, new file"
+    """
+
+    kind: str
+    path: str
+    before: Any = None
+    after: Any = None
+    words: tuple[WordOp, ...] | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)

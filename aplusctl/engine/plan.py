@@ -18,9 +18,13 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+from aplusctl.config import RepoConfig
 from aplusctl.content import generated as gen
+from aplusctl.content.loader import DesiredDocument
+from aplusctl.engine.diff import FieldChange, diff_documents
+from aplusctl.engine.fingerprint import compute_fingerprint
 from aplusctl.engine.live import LiveDocument, LiveState
 from aplusctl.engine.lock import Lock
 from aplusctl.engine.normalize import asins_hash, image_ids, normalize_document, normalized_hash
@@ -31,34 +35,8 @@ ACTIONS: tuple[Action, ...] = ("create", "update", "relate", "submit", "suspend"
 DriftKind = Literal["none", "local", "live", "conflict"]
 
 PLAN_FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class WordOp:
-    """One run of a word diff: kept, removed or inserted text."""
-
-    op: Literal["=", "-", "+"]
-    text: str
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One difference, in the files' vocabulary.
-
-    kind: "module-added" | "module-removed" | "module-moved" | "changed" | "added" | "removed"
-          | "image" | "name" | "locale"
-    path: where in the file, e.g. "modules[2].standardText.headline" (module index as in the file)
-    before/after: plain values (text, numbers, small dicts); None when absent
-    words: a word diff, for long text
-    note: a human hint, e.g. "assets/hero.png, new file"
-    """
-
-    kind: str
-    path: str
-    before: Any = None
-    after: Any = None
-    words: tuple[WordOp, ...] | None = None
-    note: str = ""
+NOTHING_TO_PUBLISH = "nothing-to-publish"
+PREMIUM_ASSETS_ONLY = "premium-assets-only"
 
 
 @dataclass(frozen=True)
@@ -77,7 +55,7 @@ class PlanWarning:
     """Something shown, not hidden, that apply will do or that the reviewer must know.
 
     code: "asin-owned-elsewhere" | "asin-removed" | "resubmit-in-review" | "rejected"
-          | "premium-assets-only" | "live-edit-overwritten" | ...
+          | "premium-assets-only" | "nothing-to-publish" | "live-edit-overwritten"
     """
 
     code: str
@@ -130,6 +108,14 @@ class ResourceChange:
     @property
     def changed(self) -> bool:
         return self.actions != ("no-op",)
+
+    @property
+    def notable(self) -> bool:
+        """Shown in the plan views: it changes something, needs a Pixii generation, or the
+        files ask for something the SP-API cannot do (nothing to publish)."""
+        return (self.changed or bool(self.uploads)
+                or (self.generation is not None and self.generation.needed)
+                or any(w.code == NOTHING_TO_PUBLISH for w in self.warnings))
 
 
 @dataclass(frozen=True)
@@ -205,25 +191,6 @@ class Plan:
 LOCAL = "local:"
 
 
-class DesiredLike(Protocol):
-    """What the planner reads of `aplusctl.content.loader.DesiredDocument`."""
-
-    name: str
-    path: str
-    marketplaces: Sequence[str]
-    asins: Sequence[str]
-    previous_names: Sequence[str]
-    content_reference_key: Any
-    submit: bool
-    suspended: bool
-    generate: Any
-    images: Mapping[str, Any]
-
-    def body(
-        self, marketplace_id: str, resolve: Callable[[str], str | None]
-    ) -> dict[str, Any]: ...
-
-
 def address_of(marketplace_id: str, name: str) -> str:
     try:
         country = by_id(marketplace_id).country
@@ -246,24 +213,22 @@ def selected(name: str, address: str, path: str, targets: Sequence[str], exclude
 
 
 def make_plan(
-    desired: Sequence[DesiredLike],
+    desired: Sequence[DesiredDocument],
     live: LiveState,
     lock: Lock,
-    config: Any = None,
+    config: RepoConfig | None = None,
     *,
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
     target: str = "",
 ) -> Plan:
     """Pure: what apply would do to make `live` match `desired`, given what `lock` remembers."""
-    from aplusctl.engine.fingerprint import compute_fingerprint
-
-    prune = bool(getattr(config, "prune", False))
+    prune = config is not None and config.prune
     index = _LiveIndex(live)
     changes: list[ResourceChange] = []
     errors: list[PlanError] = []
     claimed: set[tuple[str, str]] = set()
-    in_scope: list[tuple[DesiredLike, str, LiveDocument | None, str | None]] = []
+    in_scope: list[tuple[DesiredDocument, str, LiveDocument | None, str | None]] = []
 
     for doc in desired:
         for mid in doc.marketplaces:
@@ -355,17 +320,13 @@ class _LiveIndex:
         return d.name if d else None
 
 
-def pinned_key(doc: DesiredLike, mid: str) -> str | None:
-    """The file's content_reference_key for this marketplace (a string, or a per-marketplace map)."""
-    key = doc.content_reference_key
-    if isinstance(key, Mapping):
-        value = key.get(mid) or key.get(address_of(mid, "").rstrip("/"))
-        return str(value) if value else None
-    return str(key) if key else None
+def pinned_key(doc: DesiredDocument, mid: str) -> str | None:
+    """The content_reference_key the file pins (one file, one document per marketplace)."""
+    return doc.content_reference_key or None
 
 
 def _identify(
-    doc: DesiredLike, mid: str, index: _LiveIndex, lock: Lock
+    doc: DesiredDocument, mid: str, index: _LiveIndex, lock: Lock
 ) -> tuple[LiveDocument | None, str | None, str | None]:
     """(live document, previous name if this is a rename, error) for one file in one marketplace.
 
@@ -409,7 +370,7 @@ def _identify(
     return None, None, None
 
 
-def _generation(doc: DesiredLike, lock: Lock) -> Generation | None:
+def _generation(doc: DesiredDocument, lock: Lock) -> Generation | None:
     if doc.generate is None:
         return None
     pending = gen.pending_generation(doc, lock)
@@ -430,7 +391,20 @@ def _generation(doc: DesiredLike, lock: Lock) -> Generation | None:
     )
 
 
-def _image_namer(lock: Lock, mid: str, doc: DesiredLike | None) -> Callable[[str], str]:
+def _assets_only(doc: DesiredDocument, generation: Generation | None, lock: Lock
+                 ) -> list[PlanWarning]:
+    """Premium and Premium Mobile: generated into the repo, uploaded by hand in Seller Central."""
+    if generation is None or doc.generate is None:
+        return []
+    record = None if generation.needed else gen.completed_record(doc.generate, lock)
+    if record is None:  # not generated yet: where its files will be
+        record = {"types": list(generation.types),
+                  "dir": gen.document_dir(doc.name, doc.path, generation.stanza_hash, lock)}
+    notice = gen.assets_only_notice(record)
+    return [PlanWarning(PREMIUM_ASSETS_ONLY, notice)] if notice else []
+
+
+def _image_namer(lock: Lock, mid: str, doc: DesiredDocument | None) -> Callable[[str], str]:
     names: dict[str, str] = {}
     for per_market in lock.uploads.values():
         entry = per_market.get(mid)
@@ -446,7 +420,7 @@ def _image_namer(lock: Lock, mid: str, doc: DesiredLike | None) -> Callable[[str
 
 
 def _plan_one(
-    doc: DesiredLike,
+    doc: DesiredDocument,
     mid: str,
     found: LiveDocument | None,
     previous: str | None,
@@ -454,8 +428,6 @@ def _plan_one(
     index: _LiveIndex,
     lock: Lock,
 ) -> ResourceChange:
-    from aplusctl.engine.diff import diff_documents
-
     address = address_of(mid, doc.name)
     country = address.split("/", 1)[0]
     generation = _generation(doc, lock)
@@ -476,15 +448,8 @@ def _plan_one(
             if udi.startswith(LOCAL) and udi not in seen:
                 seen.add(udi)
                 new_images.add(udi)
-                path = udi[len(LOCAL):]
-                image = doc.images.get(path)
-                uploads.append(ImageUpload(
-                    path=path,
-                    sha256=getattr(image, "sha256", ""),
-                    marketplace_id=mid,
-                    size=getattr(image, "size", 0),
-                    mime=getattr(image, "mime", ""),
-                ))
+                image = doc.images[udi[len(LOCAL):]]
+                uploads.append(ImageUpload(image.path, image.sha256, mid, image.size, image.mime))
 
     before = normalize_document(found.document) if found and found.document else None
     key = found.content_reference_key if found else None
@@ -516,6 +481,17 @@ def _plan_one(
             content_reference_key=key, live_status=status, before=before, after=after,
             asins_before=live_asins, asins_after=desired_asins, submit=False,
             rejection_reasons=rejection,
+        )
+
+    nothing = gen.nothing_to_publish(doc, lock)
+    if nothing is not None:  # no module for the SP-API: say so rather than create an empty document
+        return ResourceChange(
+            address=address, marketplace_id=mid, name=doc.name, path=doc.path,
+            actions=("no-op",), reason="nothing for the SP-API to publish",
+            content_reference_key=key, live_status=status, before=before,
+            asins_before=live_asins, asins_after=desired_asins, submit=False,
+            warnings=(PlanWarning(NOTHING_TO_PUBLISH, nothing), *_assets_only(doc, generation, lock)),
+            generation=generation,
         )
 
     if found is None:
@@ -572,14 +548,7 @@ def _plan_one(
             ))
             break
 
-    if generation is not None:
-        premium = [t for t in generation.types if "Premium" in t]
-        if premium:
-            warnings.append(PlanWarning(
-                "premium-assets-only",
-                f"{' and '.join(premium)} cannot be published through SP-API 2020-11-01: their "
-                "assets are downloaded into the repo; upload them in Seller Central",
-            ))
+    warnings += _assets_only(doc, generation, lock)
 
     drift, drift_note = "none", ""
     if found is not None and after is not None and before is not None:

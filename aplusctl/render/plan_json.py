@@ -11,9 +11,9 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from aplusctl.engine.diff import FieldChange, WordOp
 from aplusctl.engine.plan import (
     PLAN_FORMAT_VERSION,
-    FieldChange,
     Generation,
     ImageUpload,
     Plan,
@@ -21,7 +21,6 @@ from aplusctl.engine.plan import (
     PlanWarning,
     ResourceChange,
     UnmanagedDocument,
-    WordOp,
 )
 from aplusctl.errors import UserError
 

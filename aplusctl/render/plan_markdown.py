@@ -24,7 +24,7 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
     if plan.target:
         head += [f"Target: {_inline(plan.target)}", ""]
     head += [f"**{closing_line(plan)}**", ""]
-    changed = [c for c in plan.changes if c.changed]
+    changed = [c for c in plan.changes if c.notable]
     rows = [_row(c) for c in changed]
     table_head = ["| | Document | Actions | Why |", "|---|---|---|---|"] if rows else []
     details = [_details(c) for c in changed]

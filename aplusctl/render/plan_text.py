@@ -9,7 +9,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from aplusctl.engine.plan import FieldChange, Plan, ResourceChange
+from aplusctl.engine.diff import FieldChange
+from aplusctl.engine.plan import Plan, ResourceChange
 from aplusctl.render.style import LEGEND_ORDER, MEANINGS, SYMBOLS, lead_action, paint
 
 NO_CHANGES = "No changes. Live A+ content matches the files."
@@ -21,7 +22,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
     if plan.target:
         lines += [f"Target: {plan.target}", ""]
     used: set[str] = set()
-    changed = [c for c in plan.changes if c.changed]
+    changed = [c for c in plan.changes if c.notable]
     for change in changed:
         lead = lead_action(change.actions)
         used.update(change.actions)

@@ -84,6 +84,8 @@ class Executor:
             self.emit(ApplyEvent(error.address, "plan", "failed", error.message))
         for change in plan.changes:
             if not change.changed and not change.uploads:
+                if change.notable:  # e.g. nothing to publish: Premium goes up in Seller Central
+                    self._plan_warnings(change)
                 continue
             outcome = DocOutcome(
                 change.address, change.marketplace_id, change.name, change.actions,
@@ -141,6 +143,12 @@ class Executor:
         outcome.state = "ok"
         self.emit(ApplyEvent(change.address, "document", "done", ", ".join(outcome.steps_done)))
 
+    def _plan_warnings(self, change: ResourceChange) -> None:
+        """The plan's warnings, when no one saw the plan rendered (a saved plan, JSON output)."""
+        if self.show_plan_warnings and change.warnings:
+            self.emit(ApplyEvent(change.address, "document", "warning", "from the plan", tuple(
+                Message(w.code, w.message) for w in change.warnings)))
+
     def _checkpoint(self) -> None:
         if self.stop.is_set():
             raise _Stopped()
@@ -165,9 +173,7 @@ class Executor:
     async def _steps(self, change: ResourceChange, outcome: DocOutcome) -> None:
         actions = set(change.actions)
         mp = change.marketplace_id
-        if self.show_plan_warnings and change.warnings:
-            self.emit(ApplyEvent(change.address, "document", "warning", "from the plan", tuple(
-                Message(w.code, w.message) for w in change.warnings)))
+        self._plan_warnings(change)
         doc = self.desired.get(change.name)
         if doc is not None and pending_generation(doc, self.lock) is not None:
             raise DocumentFailed(
