@@ -52,7 +52,7 @@ from starlette.routing import BaseRoute, Route
 from aplusctl.sandbox import pixii_jobs as jobs
 from aplusctl.sandbox.faults import drop_connection
 from aplusctl.sandbox.pixii_admin import admin_routes
-from aplusctl.sandbox.pixii_context import Ctx, PixiiError
+from aplusctl.sandbox.pixii_context import Ctx, Handler, PixiiError
 from aplusctl.sandbox.pixii_images import module_png, preview_png
 from aplusctl.sandbox.pixii_model import JOB_TYPE, VARIANT_BY_SLUG, VARIANTS, validate_submission
 from aplusctl.sandbox.pixii_store import JobRow, PixiiStore
@@ -60,7 +60,6 @@ from aplusctl.sandbox.settings import SANDBOX_PIXII_KEY, SandboxSettings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Ctx, Request], Awaitable[Response]]
 _DROP_SCOPE_KEY = "aplusctl.pixii.drop"
 
 

@@ -21,13 +21,12 @@ All under /pixii/_sandbox/; bodies are JSON; setters answer the resulting state.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from aplusctl.sandbox.pixii_context import Ctx, PixiiError
+from aplusctl.sandbox.pixii_context import Ctx, Handler, PixiiError
 from aplusctl.sandbox.pixii_model import CREDIT_COST
 
 _SETTER = ["PUT", "POST"]
@@ -159,10 +158,7 @@ async def get_requests(ctx: Ctx, request: Request) -> Response:
     return JSONResponse({"requests": ctx.store.requests(limit)})
 
 
-AdminHandler = Callable[[Ctx, Request], Awaitable[Response]]
-
-
-def admin_routes() -> list[tuple[str, AdminHandler, list[str]]]:
+def admin_routes() -> list[tuple[str, Handler, list[str]]]:
     return [
         ("/_sandbox/state", get_state, ["GET"]),
         ("/_sandbox/credits", set_credits, _SETTER),

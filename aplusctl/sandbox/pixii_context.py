@@ -4,9 +4,11 @@ answer it raises, rendered in Pixii's envelope by `pixii._endpoint`."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from aplusctl.sandbox.pixii_store import PixiiStore
 from aplusctl.sandbox.settings import SandboxSettings
@@ -26,6 +28,9 @@ class Ctx:
     def job_seconds(self) -> float:
         override = self.store.get("job_seconds")
         return float(self.settings.pixii_job_seconds if override is None else override)
+
+
+Handler = Callable[[Ctx, Request], Awaitable[Response]]
 
 
 class PixiiError(Exception):
