@@ -14,7 +14,8 @@ from PIL import Image
 
 from aplusctl.errors import UserError
 from aplusctl.pixii import CREDIT_COST, credit_cost
-from aplusctl.pixii.client import Job, PixiiClient, check_image, parse_job
+from aplusctl.pixii.client import PixiiClient, check_image
+from aplusctl.pixii.jobs import Job, parse_job
 from aplusctl.pixii.errors import (
     DownloadError,
     InsufficientCredits,

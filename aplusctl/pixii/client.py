@@ -20,8 +20,7 @@ import platform
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -31,7 +30,6 @@ from PIL import Image
 
 from aplusctl import __version__
 from aplusctl.credentials import pixii_api_key, pixii_endpoint
-from aplusctl.pixii import CREDIT_COST
 from aplusctl.pixii.errors import (
     DownloadError,
     JobTimeout,
@@ -43,145 +41,18 @@ from aplusctl.pixii.errors import (
     SubmitOutcomeUnknown,
     from_answer,
 )
+from aplusctl.pixii.jobs import Job, JobSummary, Variant, parse_job, parse_time, to_int
 from aplusctl.redact import register_secret, url_without_query
 
 log = logging.getLogger("aplusctl.pixii")
 
-RETENTION = timedelta(days=7)
-TERMINAL = frozenset({"completed", "failed"})
+# The client's answers are jobs.py's types; callers take both from here.
+__all__ = ["Job", "JobSummary", "PixiiClient", "Variant", "check_image", "parse_job"]
+
 USER_AGENT = (f"aplusctl/{__version__} (Language=Python/{platform.python_version()}; "
               f"Platform={platform.system()})")
 _TRANSIENT = frozenset({500, 502, 503, 504})
 _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-# --- what Pixii answers ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VariantError:
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One requested A+ type's result: its module images in order and the composite preview."""
-
-    type: str | None
-    preview: str | None = field(repr=False)            # signed URLs: kept out of repr and logs
-    modules: tuple[str, ...] = field(repr=False)
-    error: VariantError | None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def credits_refunded(self) -> int:
-        """Pixii refunds a failed variant's price."""
-        return CREDIT_COST.get(self.type or "", 0) if self.error else 0
-
-
-@dataclass(frozen=True)
-class Job:
-    id: str
-    job_type: str | None
-    status: str
-    created_at: datetime | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    credit_cost: int | None
-    credits_refunded: int
-    error_code: str | None
-    variants: tuple[Variant, ...]
-    expires_at: datetime | None
-    expired: bool
-    remaining_credits: int | None = None   # on submission answers, when Pixii sends it
-
-    @property
-    def done(self) -> bool:
-        return self.status in TERMINAL
-
-    @property
-    def succeeded(self) -> tuple[Variant, ...]:
-        return tuple(v for v in self.variants if v.ok)
-
-    @property
-    def failed(self) -> tuple[Variant, ...]:
-        return tuple(v for v in self.variants if not v.ok)
-
-    @property
-    def credits_spent(self) -> int | None:
-        return None if self.credit_cost is None else self.credit_cost - self.credits_refunded
-
-
-@dataclass(frozen=True)
-class JobSummary:
-    id: str
-    job_type: str | None
-    status: str
-    created_at: datetime | None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _variant(ad: Mapping[str, Any]) -> Variant:
-    error = ad.get("error")
-    failure = None
-    if isinstance(error, Mapping):
-        failure = VariantError(str(error.get("code") or "UNKNOWN"), str(error.get("message") or ""))
-    elif isinstance(error, str) and error:
-        failure = VariantError(error, error)
-    modules = ad.get("modules") or ad.get("module_urls") or []
-    return Variant(
-        type=ad.get("type"),
-        preview=ad.get("preview") or ad.get("preview_url"),
-        modules=tuple(str(url) for url in modules if url),
-        error=failure,
-    )
-
-
-def parse_job(data: Mapping[str, Any], *, requested_types: list[str] | None = None) -> Job:
-    """A job from GET /jobs/{id} or a submission answer (which lacks most fields)."""
-    job_id = data.get("id") or data.get("job_id")
-    if not isinstance(job_id, str) or not job_id:
-        raise PixiiProtocolError("Pixii answered a job without an id.")
-    output = data.get("output") if isinstance(data.get("output"), Mapping) else {}
-    ads = output.get("ads") if isinstance(output.get("ads"), list) else []
-    variants = tuple(_variant(ad) for ad in ads if isinstance(ad, Mapping))
-    cost = _int(data.get("credit_cost"))
-    if cost is None and requested_types:
-        cost = sum(CREDIT_COST.get(t, 0) for t in requested_types)
-    refunded = _int(data.get("credits_refunded"))
-    if refunded is None:
-        refunded = sum(v.credits_refunded for v in variants)
-    error_code = data.get("error_code")
-    if not error_code and isinstance(data.get("error"), Mapping):
-        error_code = data["error"].get("code")
-    completed = _time(data.get("completed_at"))
-    expires = _time(data.get("expires_at")) or (completed + RETENTION if completed else None)
-    expired = bool(data.get("expired")) or (
-        expires is not None and datetime.now(timezone.utc) >= expires)
-    return Job(
-        id=job_id, job_type=data.get("job_type"), status=str(data.get("status") or "pending"),
-        created_at=_time(data.get("created_at")), started_at=_time(data.get("started_at")),
-        completed_at=completed, credit_cost=cost, credits_refunded=refunded,
-        error_code=str(error_code) if error_code else None, variants=variants,
-        expires_at=expires, expired=expired, remaining_credits=_int(data.get("remaining_credits")),
-    )
 
 
 def _unwrap(body: Any) -> tuple[Any, Mapping[str, Any] | None]:
@@ -283,10 +154,10 @@ class PixiiClient:
                 raise PixiiProtocolError("Pixii answered the job list without a list of jobs.")
             summaries += [
                 JobSummary(str(item.get("id") or item.get("job_id")), item.get("job_type"),
-                           str(item.get("status")), _time(item.get("created_at")))
+                           str(item.get("status")), parse_time(item.get("created_at")))
                 for item in items if isinstance(item, Mapping)
             ]
-            total = _int(data.get("total")) if isinstance(data, Mapping) else None
+            total = to_int(data.get("total")) if isinstance(data, Mapping) else None
             if not items or total is None or len(summaries) >= total:
                 return summaries
             page += 1
