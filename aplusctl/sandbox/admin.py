@@ -135,7 +135,7 @@ async def documents_put(request: Request, state: SandboxState) -> Response:
         content_sub_type=document.get("contentSubType"), locale=document["locale"],
         body=json.dumps(document, separators=(",", ":"), ensure_ascii=False), status=status,
         update_time=store.next_update_time(), reasons=[], suspended=False,
-        due_at=time.time() + state.moderation_seconds if status == moderation.SUBMITTED else None,
+        due_at=time.time() + state.settings.moderation_seconds if status == moderation.SUBMITTED else None,
     )
     if doc is None:
         doc = Document(key=str(uuid.uuid4()), seq=0, seller_id=SANDBOX_SELLER_ID, badges=["STANDARD"],
@@ -238,7 +238,7 @@ async def summary(request: Request, state: SandboxState) -> Response:
     return json_response({
         "counts": state.store.summary(),
         "settings": {"latency_ms": s.latency_ms, "rate_scale": state.limiter.scale,
-                     "moderation_seconds": state.moderation_seconds, "token_ttl": state.tokens.ttl,
+                     "moderation_seconds": s.moderation_seconds, "token_ttl": state.tokens.ttl,
                      "page_size": s.page_size},
     })
 

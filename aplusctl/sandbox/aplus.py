@@ -315,12 +315,12 @@ async def post_content_document_approval_submission(call: Call) -> Response:
     store = call.state.store
     now = time.time()
     doc.status, doc.reasons, doc.suspended = SUBMITTED, [], False
-    doc.due_at = now + max(0.0, call.state.moderation_seconds)
+    doc.due_at = now + max(0.0, call.state.settings.moderation_seconds)
     doc.update_time = store.next_update_time()
     store.save_document(doc)
     moderation.schedule(call.state, doc.due_at)
     warnings = moderation.asin_warnings(call.state, store.relations(doc.key))
-    if call.state.moderation_seconds <= 0:
+    if call.state.settings.moderation_seconds <= 0:
         moderation.settle(call.state)
     return _ok({"warnings": warnings})
 

@@ -20,7 +20,6 @@ class SandboxState:
     limiter: RateLimiter
     faults: Faults
     log: RequestLog
-    moderation_seconds: float
     next_due: float | None = None   # earliest SUBMITTED document's decision time, None = none
 
     @classmethod
@@ -33,7 +32,6 @@ class SandboxState:
             limiter=RateLimiter(settings.rate_scale),
             faults=Faults(),
             log=RequestLog(settings.request_log_size),
-            moderation_seconds=settings.moderation_seconds,
         )
         state.next_due = store.next_due()
         return state

@@ -54,7 +54,6 @@ class LwaTokenSource:
         self._lock = asyncio.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
-        self.exchanges = 0  # how many token requests succeeded; for -v summaries
 
     async def get(self) -> str:
         token = self._token
@@ -112,7 +111,6 @@ class LwaTokenSource:
         margin = min(EXPIRY_MARGIN, expires_in / 10)
         self._token = token
         self._refresh_at = self._clock() + expires_in - margin
-        self.exchanges += 1
         return token
 
 

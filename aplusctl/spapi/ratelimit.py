@@ -189,9 +189,6 @@ class RateLimiter:
             self._buckets[operation] = bucket
         return bucket
 
-    async def acquire(self, operation: str) -> None:
-        await self.bucket(operation).acquire()
-
 
 def parse_rate_limit(value: str | None) -> float | None:
     """x-amzn-RateLimit-Limit is a decimal rate such as `10.0`; anything else is ignored."""

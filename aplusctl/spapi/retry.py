@@ -47,9 +47,6 @@ class RetryPolicy:
         return wait
 
 
-NO_RETRY = RetryPolicy(max_attempts=1)
-
-
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or unparsable."""
     if not value:
