@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from aplusctl import credentials
 from aplusctl.cli import main
 from aplusctl.gha.files import format_output
-from aplusctl.gha.mask import mask_commands
+from aplusctl.gha.mask import SECRET_ENV_VARS, mask_commands
 from aplusctl.gha.outputs import plan_outputs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,6 +98,13 @@ def test_mask_commands_escape_and_split_multiline_secrets() -> None:
         "::add-mask::abc",
         "::add-mask::-----END KEY-----",
     ]
+
+
+def test_the_mask_list_covers_every_credential_aplusctl_reads() -> None:
+    """mask.py keeps its own copy (it runs before aplusctl is installed): it must not drift."""
+    read = {credentials.LWA_APP_ID, credentials.LWA_CLIENT_SECRET, credentials.SP_API_REFRESH_TOKEN,
+            credentials.PIXII_API_KEY}
+    assert read <= set(SECRET_ENV_VARS)
 
 
 def test_mask_script_runs_without_aplusctl_installed(tmp_path: Path) -> None:
