@@ -38,6 +38,7 @@ from aplusctl.content.fmt import format_text
 from aplusctl.content.loader import content_files, load_repo
 from aplusctl.content.images import ImageCache, ImageProblem
 from aplusctl.content.sugar import Unrepresentable, localize_images, sugar_module
+from aplusctl.engine.client import SpApi
 from aplusctl.engine.lock import Lock
 from aplusctl.engine.normalize import asins_hash, body_hash, normalize_document
 from aplusctl.errors import UserError
@@ -128,7 +129,7 @@ def matches(doc_name: str, address: str, patterns: Sequence[str]) -> bool:
 
 
 async def read_live(
-    client: Any, marketplace_ids: Sequence[str], names: Sequence[str] | None
+    client: SpApi, marketplace_ids: Sequence[str], names: Sequence[str] | None
 ) -> tuple[list[LiveRead], list[str]]:
     """The selected live documents in full (all when `names` is None), and the NAMEs that matched none."""
     pools: dict[str, asyncio.Semaphore] = {}

@@ -6,8 +6,11 @@ the API's JSON shape, because documents made in Seller Central break request-sid
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from aplusctl.redact import redact
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,18 @@ class LiveState:
 
     def records_for(self, marketplace_id: str, asin: str) -> tuple[LivePublishRecord, ...]:
         return self.publish_records.get((marketplace_id, asin), ())
+
+
+def rejection_reasons(answer: Mapping[str, Any]) -> tuple[str, ...]:
+    """Why a REJECTED document was rejected: the warnings getContentDocument answers with."""
+    out: list[str] = []
+    for item in answer.get("warnings") or ():
+        if isinstance(item, Mapping):
+            text = str(item.get("message") or item.get("code") or "")
+            if text and item.get("details"):
+                text += f" ({item['details']})"
+        else:
+            text = str(item)
+        if text:
+            out.append(redact(text))
+    return tuple(out)

@@ -170,9 +170,14 @@ def load_lock(root: Path) -> Lock:
 
 def save_lock(root: Path, lock: Lock) -> None:
     """Replace `<root>/aplus.lock` atomically: readers see the old file or the new, never half."""
-    path = root / LOCK_FILE
-    data = lock.to_json().encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".aplus.lock.", suffix=".tmp", dir=root)
+    write_atomic(root / LOCK_FILE, lock.to_json().encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` (temp file beside it, fsync, rename, fsync of the directory):
+    readers, and a run killed at any moment, see the old file or the new, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -185,7 +190,7 @@ def save_lock(root: Path, lock: Lock) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(root)
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -15,10 +15,12 @@ naming the document arrives. Progress goes to a callback, never to a stream.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from aplusctl.engine.live import LiveDocument, LivePublishRecord, LiveState
+from aplusctl.engine.live import LiveDocument, LivePublishRecord, LiveState, rejection_reasons
+from aplusctl.content.loader import DesiredDocument
+from aplusctl.engine.client import SpApi
 from aplusctl.engine.lock import Lock
 from aplusctl.spapi.errors import InvalidInput
 
@@ -29,21 +31,10 @@ Progress = Callable[[int, int, str], None]   # (calls done, calls known so far, 
 PER_OPERATION = 6
 
 
-class _Client(Protocol):
-    def search_content_documents(self, marketplace_id: str) -> Any: ...
-    async def get_content_document(
-        self, content_reference_key: str, marketplace_id: str, included_data_set: Any = ...
-    ) -> dict[str, Any]: ...
-    def list_content_document_asin_relations(
-        self, content_reference_key: str, marketplace_id: str
-    ) -> Any: ...
-    def search_content_publish_records(self, marketplace_id: str, asin: str) -> Any: ...
-
-
 class _Wants:
     """Which live documents and ASINs of one marketplace the files make us read in detail."""
 
-    def __init__(self, desired: Sequence[Any], mid: str, lock: Lock, prune: bool) -> None:
+    def __init__(self, desired: Sequence[DesiredDocument], mid: str, lock: Lock, prune: bool) -> None:
         self.names: set[str] = set()
         self.keys: set[str] = set()
         self.asins: set[str] = set()
@@ -53,11 +44,8 @@ class _Wants:
             self.names.add(doc.name)
             self.names.update(doc.previous_names)
             self.asins.update(doc.asins)
-            key = doc.content_reference_key
-            if isinstance(key, Mapping):
-                key = key.get(mid)
-            if key:
-                self.keys.add(str(key))
+            if doc.content_reference_key:
+                self.keys.add(doc.content_reference_key)
             entry = lock.document(mid, doc.name)
             if entry and entry.get("content_reference_key"):
                 self.keys.add(entry["content_reference_key"])
@@ -68,8 +56,8 @@ class _Wants:
 
 
 async def refresh(
-    client: _Client,
-    desired: Sequence[Any],
+    client: SpApi,
+    desired: Sequence[DesiredDocument],
     marketplace_ids: Sequence[str],
     lock: Lock,
     *,
@@ -126,11 +114,8 @@ async def refresh(
         finished(f"ASINs of {listed.name}")
         record = got.get("contentRecord") or {}
         meta = record.get("contentMetadata") or {}
-        reasons = tuple(
-            str(w.get("message") or w.get("code") or w)
-            for w in got.get("warnings") or ()
-            if isinstance(w, dict)
-        ) if (meta.get("status") or listed.status) == "REJECTED" else ()
+        rejected = (meta.get("status") or listed.status) == "REJECTED"
+        reasons = rejection_reasons(got) if rejected else ()
         documents.append(LiveDocument(
             content_reference_key=key,
             marketplace_id=mid,

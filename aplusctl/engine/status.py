@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from aplusctl.marketplaces import lookup
-from aplusctl.redact import redact
+from aplusctl.engine.client import SpApi
+from aplusctl.engine.live import rejection_reasons
+from aplusctl.content.loader import DesiredDocument
+from aplusctl.engine.lock import Lock
+from aplusctl.engine.plan import address_of, pinned_key, selected
 
 PENDING = "SUBMITTED"
 ABSENT = "ABSENT"
@@ -38,8 +40,24 @@ class StatusQuery:
 
     @property
     def address(self) -> str:
-        market = lookup(self.marketplace_id)
-        return f"{market.country if market else self.marketplace_id}/{self.name}"
+        return address_of(self.marketplace_id, self.name)
+
+
+def status_queries(documents: Iterable[DesiredDocument], lock: Lock, names: Sequence[str] = ()
+                   ) -> list[StatusQuery]:
+    """One query per (document, marketplace) matching `names` (all when empty), with the key the
+    file pins or aplus.lock records (under the name, or a previous name)."""
+    queries: list[StatusQuery] = []
+    for doc in documents:
+        for mid in doc.marketplaces:
+            if names and not selected(doc.name, address_of(mid, doc.name), doc.path, names, ()):
+                continue
+            key = pinned_key(doc, mid)
+            for name in (doc.name, *doc.previous_names):
+                key = key or (lock.document(mid, name) or {}).get("content_reference_key")
+            queries.append(StatusQuery(doc.name, mid, tuple(doc.asins), key,
+                                       tuple(doc.previous_names)))
+    return queries
 
 
 @dataclass(frozen=True)
@@ -57,16 +75,6 @@ class DocStatus:
     note: str = ""
 
 
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(obj, Mapping) and name in obj:
-            return obj[name]
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
-
-
 @dataclass(frozen=True)
 class _Meta:
     key: str
@@ -75,19 +83,15 @@ class _Meta:
     update_time: str | None
 
 
-async def _listing(client: Any, marketplace_id: str) -> list[_Meta]:
+async def _listing(client: SpApi, marketplace_id: str) -> list[_Meta]:
     out: list[_Meta] = []
     async for record in client.search_content_documents(marketplace_id):
-        meta = _get(record, "contentMetadata", "content_metadata") or {}
-        key = _get(record, "contentReferenceKey", "content_reference_key")
+        meta = record.get("contentMetadata") or {}
+        key = record.get("contentReferenceKey")
         if key is None:
             continue
-        out.append(_Meta(
-            key=str(key),
-            name=str(_get(meta, "name") or ""),
-            status=str(_get(meta, "status") or ""),
-            update_time=_get(meta, "updateTime", "update_time"),
-        ))
+        out.append(_Meta(key=str(key), name=str(meta.get("name") or ""),
+                         status=str(meta.get("status") or ""), update_time=meta.get("updateTime")))
     return out
 
 
@@ -109,51 +113,25 @@ def _pick(query: StatusQuery, listing: list[_Meta]) -> tuple[_Meta | None, str]:
     return None, ""
 
 
-def _reasons(raw: Any) -> tuple[str, ...]:
-    out = []
-    for item in raw or ():
-        if isinstance(item, str):
-            out.append(redact(item))
-            continue
-        message = _get(item, "message") or ""
-        details = _get(item, "details") or ""
-        out.append(redact(f"{message}{f' ({details})' if details else ''}"))
-    return tuple(x for x in out if x)
+async def _rejection_reasons(client: SpApi, key: str, marketplace_id: str
+                             ) -> tuple[str, ...]:
+    return rejection_reasons(await client.get_content_document(key, marketplace_id, ["METADATA"]))
 
 
-async def _rejection_reasons(client: Any, key: str, marketplace_id: str) -> tuple[str, ...]:
-    """Where the service tells why: warnings (or a reasons field) on getContentDocument."""
-    record = await client.get_content_document(key, marketplace_id, ["METADATA"])
-    found = _get(record, "rejectionReasons", "rejection_reasons", "reasons")
-    if found is None:
-        found = _get(record, "warnings")
-        meta = _get(record, "contentRecord", "content_record")
-        if not found and meta is not None:
-            found = _get(meta, "warnings") or _get(_get(meta, "contentMetadata") or {}, "reasons")
-    return _reasons(found)
-
-
-async def _related(client: Any, key: str, marketplace_id: str) -> tuple[str, ...]:
-    asins: list[str] = []
-    async for item in client.list_content_document_asin_relations(key, marketplace_id):
-        asin = item if isinstance(item, str) else _get(item, "asin")
-        if asin:
-            asins.append(str(asin))
+async def _related(client: SpApi, key: str, marketplace_id: str) -> tuple[str, ...]:
+    asins = [item["asin"] async for item in
+             client.list_content_document_asin_relations(key, marketplace_id)]
     return tuple(sorted(set(asins)))
 
 
-async def _publish_records(
-    client: Any, marketplace_id: str, asin: str
-) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    async for record in client.search_content_publish_records(marketplace_id, asin):
-        key = _get(record, "contentReferenceKey", "content_reference_key")
-        if key:
-            out.append((asin, str(key)))
-    return out
+async def _publish_records(client: SpApi, marketplace_id: str, asin: str
+                           ) -> list[tuple[str, str]]:
+    return [(asin, str(record["contentReferenceKey"])) async for record in
+            client.search_content_publish_records(marketplace_id, asin)
+            if record.get("contentReferenceKey")]
 
 
-async def read_status(client: Any, queries: Iterable[StatusQuery]) -> list[DocStatus]:
+async def read_status(client: SpApi, queries: Iterable[StatusQuery]) -> list[DocStatus]:
     """Status of every query, reading each marketplace's listing once."""
     queries = list(queries)
     markets = sorted({q.marketplace_id for q in queries})
@@ -201,7 +179,7 @@ class WaitOutcome:
 
 
 async def wait_for_moderation(
-    client: Any,
+    client: SpApi,
     targets: Iterable[tuple[str, str]],
     timeout: float,
     interval: float,

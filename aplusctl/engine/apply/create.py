@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aplusctl.engine.apply.client import ApplyClient
+from aplusctl.engine.client import SpApi
 from aplusctl.engine.apply.commit import LockCommitter
 from aplusctl.engine.apply.events import ApplyEvent, DocOutcome, DocumentFailed, EventSink
 from aplusctl.engine.lock import Lock
@@ -41,7 +41,7 @@ def _ambiguous(count: int, name: str) -> DocumentFailed:
 class Creator:
     """Creates (or adopts) documents for one apply run; shared by its document tasks."""
 
-    def __init__(self, client: ApplyClient, lock: Lock, committer: LockCommitter,
+    def __init__(self, client: SpApi, lock: Lock, committer: LockCommitter,
                  emit: EventSink) -> None:
         self.client = client
         self.lock = lock

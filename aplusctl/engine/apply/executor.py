@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from aplusctl.content.generated import pending_generation
 from aplusctl.content.images import LocalImage
 from aplusctl.content.loader import DesiredDocument
-from aplusctl.engine.apply.client import ApplyClient
+from aplusctl.engine.client import SpApi
 from aplusctl.engine.apply.commit import LockCommitter
 from aplusctl.engine.apply.create import Creator
 from aplusctl.engine.apply.events import (
@@ -49,7 +49,7 @@ class Executor:
 
     def __init__(
         self,
-        client: ApplyClient,
+        client: SpApi,
         root: Path,
         lock: Lock,
         desired: Mapping[str, DesiredDocument],

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aplusctl.content.images import LocalImage
-from aplusctl.engine.apply.client import ApplyClient
+from aplusctl.engine.client import SpApi
 from aplusctl.engine.lock import Lock
 
 
@@ -51,7 +51,7 @@ class Uploader:
 
     def __init__(
         self,
-        client: ApplyClient,
+        client: SpApi,
         root: Path,
         lock: Lock,
         commit: Callable[[], Awaitable[None]],

@@ -1,7 +1,7 @@
-"""The SP-API operations apply uses.
+"""The SP-API operations the engine uses (refresh, status, import, apply).
 
-A Protocol rather than SpApiClient itself: apply also runs over a RegionRouter (a repo that spans
-regions) and, in crash tests, a CallTripwire — both forward the same calls.
+A Protocol rather than SpApiClient itself: the engine also runs over target.RegionRouter (a repo
+that spans regions) and, in apply's crash tests, a CallTripwire — both forward the same calls.
 """
 
 from __future__ import annotations
@@ -12,8 +12,18 @@ from typing import Any, Protocol
 from aplusctl.spapi.uploads import UploadDestination
 
 
-class ApplyClient(Protocol):
+class SpApi(Protocol):
     def search_content_documents(self, marketplace_id: str) -> AsyncIterator[dict[str, Any]]: ...
+    async def get_content_document(
+        self, content_reference_key: str, marketplace_id: str,
+        included_data_set: Iterable[str] = ("CONTENTS", "METADATA"),
+    ) -> dict[str, Any]: ...
+    def list_content_document_asin_relations(
+        self, content_reference_key: str, marketplace_id: str,
+        included_data_set: Iterable[str] | None = None, asin_set: Iterable[str] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]: ...
+    def search_content_publish_records(
+        self, marketplace_id: str, asin: str) -> AsyncIterator[dict[str, Any]]: ...
     async def create_content_document(
         self, marketplace_id: str, content_document: Mapping[str, Any]) -> str: ...
     async def update_content_document(
