@@ -7,15 +7,33 @@ import glob
 import os
 import sys
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+from urllib.parse import urlparse
 
 import click
 
 from aplusctl.cli import App, main
+from aplusctl.cli.plan import Pipeline, ProgressView, open_pipeline
+from aplusctl.engine.apply import ApplyResult, Executor, armed, install_interrupt
+from aplusctl.engine.fingerprint import stale_reasons
+from aplusctl.engine.generate import GenerateEvent
+from aplusctl.engine.plan import Plan
+from aplusctl.engine.runlock import RunLock
+from aplusctl.engine.status import (
+    REAL_POLL_SECONDS,
+    SANDBOX_POLL_SECONDS,
+    StatusQuery,
+    read_status,
+    wait_for_moderation,
+)
 from aplusctl.errors import Interrupted, UserError
+from aplusctl.render import apply_view
+from aplusctl.render.plan_json import load_plan_file
+from aplusctl.render.plan_text import render_text
+from aplusctl.render.status_view import render_status_text, status_json
+from aplusctl.target import Target
 
 @dataclass(frozen=True)
 class ApplyOptions:
@@ -73,8 +91,6 @@ def apply_cmd(app: App, planfile: Path | None, auto_approve: bool, parallelism: 
                 "and pass --auto-approve, or save it with `aplusctl plan --out FILE` and run "
                 "`aplusctl apply FILE`"
             )
-    from aplusctl.engine.runlock import RunLock
-
     with RunLock(app.root, wait_seconds=lock_timeout):
         try:
             code = asyncio.run(_apply(app, opts))
@@ -87,17 +103,15 @@ def apply_cmd(app: App, planfile: Path | None, auto_approve: bool, parallelism: 
     raise SystemExit(code)
 
 
-def _is_sandbox(target: Any) -> bool:
+def _is_sandbox(target: Target) -> bool:
     """The embedded sandbox, or an endpoint override on loopback (`aplusctl sandbox serve`)."""
-    if getattr(target, "sandbox_url", None):
+    if target.sandbox_url:
         return True
-    from urllib.parse import urlparse
-
     override = os.environ.get("APLUSCTL_SPAPI_ENDPOINT", "")
     return (urlparse(override).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
-def _scope_from_plan(plan: Any) -> tuple[str, ...]:
+def _scope_from_plan(plan: Plan) -> tuple[str, ...]:
     """A saved plan's scope as exact --target patterns (its addresses, glob-escaped)."""
     addresses = [c.address for c in plan.changes] + [e.address for e in plan.errors]
     return tuple(glob.escape(a) for a in addresses) or ("\x00nothing",)
@@ -134,13 +148,6 @@ async def _confirm(target: str) -> bool:
 
 
 async def _apply(app: App, opts: ApplyOptions) -> int:
-    from aplusctl.cli.plan import ProgressView, open_pipeline
-    from aplusctl.engine.apply import Executor, armed, install_interrupt
-    from aplusctl.engine.fingerprint import stale_reasons
-    from aplusctl.render import apply_view
-    from aplusctl.render.plan_json import load_plan_file
-    from aplusctl.render.plan_text import render_text
-
     saved = None
     if opts.planfile is not None:
         try:
@@ -185,7 +192,8 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
                 click.echo(render_text(plan, color=app.color), nl=False)
             if not plan.has_changes and not plan.errors:
                 if json_out:
-                    click.echo(apply_view.render_json(_empty_result(plan)), nl=False)
+                    click.echo(apply_view.render_json(ApplyResult(outcomes=[], target=plan.target)),
+                               nl=False)
                 return 0
             if not opts.auto_approve:
                 ok = await _confirm(plan.target)
@@ -194,7 +202,15 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
                     return 1
                 click.echo("")
 
-        plan = await _generate_first(pipe, plan, targets, opts.excludes, progress_stream)
+        def show(event: GenerateEvent) -> None:
+            if event.kind != "progress":
+                tail = f": {event.message}" if event.message else ""
+                print(f"{event.document}: generate {event.kind}{tail}", file=progress_stream,
+                      flush=True)
+
+        # Pixii first, before any SP-API change (docs/generate.md); then plan with its modules
+        if await pipe.generate_pending((c.name for c in plan.changes), show):
+            plan = pipe.replan(targets, opts.excludes)
 
         stop = asyncio.Event()
         progress = apply_view.ApplyProgress(progress_stream, color=app.color)
@@ -225,49 +241,9 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
     return code
 
 
-async def _generate_first(pipe: Any, plan: Any, targets: Sequence[str], excludes: Sequence[str],
-                          stream: Any) -> Any:
-    """Run every Pixii generation the plan showed before any SP-API change (docs/generate.md),
-    then plan again with the generated modules; a generation that cannot finish stops apply."""
-    from aplusctl.content.generated import pending_generation
-
-    in_scope = {c.name for c in plan.changes}
-    pending = {d.name for d in pipe.documents
-               if d.name in in_scope and pending_generation(d, pipe.lock) is not None}
-    if not pending:
-        return plan
-    from aplusctl.engine.generate import generate_then_expand
-    from aplusctl.engine.plan import make_plan
-
-    def show(event: Any) -> None:
-        if event.kind != "progress":
-            tail = f": {event.message}" if event.message else ""
-            print(f"{event.document}: generate {event.kind}{tail}", file=stream, flush=True)
-
-    docs = [d for d in pipe.documents if d.name in pending]
-    expanded = await generate_then_expand(docs, pipe.lock, pipe.root, pipe.target.pixii_endpoint,
-                                          pipe.target.pixii_key, on_event=show)
-    by_name = {d.name: d for d in expanded}
-    pipe.documents = [by_name.get(d.name, d) for d in pipe.documents]
-    pipe.desired_by_name = {d.name: d for d in pipe.documents}
-    return make_plan(pipe.documents, pipe.live, pipe.lock, pipe.config, targets=targets,
-                     excludes=excludes, target=pipe.target.description)
-
-
-def _empty_result(plan: Any) -> Any:
-    from aplusctl.engine.apply import ApplyResult
-
-    return ApplyResult(outcomes=[], target=plan.target)
-
-
-async def _wait(pipe: Any, result: Any, opts: ApplyOptions, stream: Any, color: bool,
-                json_out: bool, stop: asyncio.Event) -> tuple[int, dict[str, Any]]:
+async def _wait(pipe: Pipeline, result: ApplyResult, opts: ApplyOptions, stream: TextIO,
+                color: bool, json_out: bool, stop: asyncio.Event) -> tuple[int, dict[str, Any]]:
     """Poll moderation for what this run submitted; 1 when rejected or still in review."""
-    from aplusctl.engine.status import (
-        REAL_POLL_SECONDS, SANDBOX_POLL_SECONDS, StatusQuery, read_status, wait_for_moderation,
-    )
-    from aplusctl.render.status_view import render_status_text, status_json
-
     submitted = [o for o in result.outcomes if o.did("submit") and o.content_reference_key]
     if not submitted:
         return 0, {}

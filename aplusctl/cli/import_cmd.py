@@ -16,6 +16,7 @@ import click
 
 from aplusctl import marketplaces as mp
 from aplusctl.cli import App, main
+from aplusctl.cli.plan import parse_marketplaces
 from aplusctl.config import RepoConfig, load_config
 from aplusctl.engine.importer import (
     ImportResult,
@@ -26,6 +27,7 @@ from aplusctl.engine.importer import (
     write_import,
 )
 from aplusctl.engine.lock import LOCK_FILE, load_lock, save_lock
+from aplusctl.engine.runlock import RunLock
 from aplusctl.errors import UserError
 from aplusctl.target import open_target
 
@@ -35,18 +37,12 @@ def _marketplace_ids(config: RepoConfig, codes: Sequence[str]) -> list[str]:
         if not config.marketplace_ids:
             raise UserError("aplusctl.yaml names no marketplaces: say which with --marketplace (e.g. US)")
         return list(config.marketplace_ids)
-    ids: list[str] = []
-    for code in codes:
-        found = mp.lookup(code)
-        if found is None:
-            known = ", ".join(m.country for m in mp.MARKETPLACES)
-            raise UserError(f"--marketplace {code!r} is not a marketplace (one of {known})")
-        ids.append(found.marketplace_id)
+    ids = parse_marketplaces(codes)
     regions = {mp.by_id(m).region for m in ids}
     if config.region and regions - {config.region}:
         raise UserError(f"--marketplace: aplusctl.yaml's region is {config.region}; "
                         f"{', '.join(sorted(codes))} is not all in it")
-    return list(dict.fromkeys(ids))
+    return ids
 
 
 def _out_dir(root: Path, config: RepoConfig, raw: str | None) -> str:
@@ -117,8 +113,6 @@ def import_(app: App, names: tuple[str, ...], all_: bool, marketplaces: tuple[st
         raise UserError("name documents or pass --all, not both")
     if not all_ and not names:
         raise UserError("say what to import: one or more document names, or --all")
-    from aplusctl.engine.runlock import RunLock
-
     config = load_config(app.root)
     ids = _marketplace_ids(config, marketplaces)
     directory = _out_dir(app.root, config, out_dir)

@@ -8,21 +8,28 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
 from aplusctl import marketplaces as mp
 from aplusctl.cli import App, main
-from aplusctl.content.generated import with_generated
+from aplusctl.config import RepoConfig, load_config
+from aplusctl.content.generated import pending_generation, with_generated
+from aplusctl.content.loader import DesiredDocument, load_repo
+from aplusctl.engine.generate import GenerateEvent, generate_then_expand
 from aplusctl.engine.live import LiveState
 from aplusctl.engine.lock import Lock, load_lock
 from aplusctl.engine.plan import Plan, make_plan
 from aplusctl.engine.refresh import Progress, refresh
 from aplusctl.errors import UserError
+from aplusctl.render.diagnostics import text_report
+from aplusctl.render.plan_json import render_json
+from aplusctl.render.plan_markdown import render_markdown
+from aplusctl.render.plan_text import render_text
 from aplusctl.target import Target, open_target
 
 
@@ -30,17 +37,24 @@ class ContentInvalid(UserError):
     """The content files have errors: nothing can be planned until they are fixed."""
 
 
-def scope_marketplaces(config: Any, documents: Sequence[Any], only: Sequence[str]) -> list[str]:
-    """The marketplaceIds to read: every one a file or aplusctl.yaml names, narrowed by
-    --marketplace (country codes or ids)."""
-    wanted: list[str] = []
-    for code in only:
+def parse_marketplaces(codes: Sequence[str]) -> list[str]:
+    """--marketplace values (country codes or marketplaceIds) as marketplaceIds, in order."""
+    ids: list[str] = []
+    for code in codes:
         found = mp.lookup(code)
         if found is None:
             known = ", ".join(m.country for m in mp.MARKETPLACES)
             raise UserError(f"--marketplace {code!r} is not a marketplace (one of {known})")
-        wanted.append(found.marketplace_id)
-    ids: list[str] = list(getattr(config, "marketplace_ids", []) or [])
+        ids.append(found.marketplace_id)
+    return list(dict.fromkeys(ids))
+
+
+def scope_marketplaces(config: RepoConfig, documents: Sequence[DesiredDocument],
+                       only: Sequence[str]) -> list[str]:
+    """The marketplaceIds to read: every one a file or aplusctl.yaml names, narrowed by
+    --marketplace (country codes or ids)."""
+    wanted = parse_marketplaces(only)
+    ids: list[str] = list(config.marketplace_ids)
     for doc in documents:
         ids += [m for m in doc.marketplaces if m not in ids]
     ids = list(dict.fromkeys(ids))
@@ -50,8 +64,8 @@ def scope_marketplaces(config: Any, documents: Sequence[Any], only: Sequence[str
 class Pipeline:
     """Loaded files, aplus.lock and an open target: refresh and plan on demand."""
 
-    def __init__(self, root: Path, config: Any, documents: list[Any], lock: Lock,
-                 target: Target, marketplace_ids: list[str]) -> None:
+    def __init__(self, root: Path, config: RepoConfig, documents: list[DesiredDocument],
+                 lock: Lock, target: Target, marketplace_ids: list[str]) -> None:
         self.root = root
         self.config = config
         self.documents = documents
@@ -59,30 +73,50 @@ class Pipeline:
         self.target = target
         self.client = target.client
         self.marketplace_ids = marketplace_ids
-        self.desired_by_name = {d.name: d for d in documents}
         self.live: LiveState | None = None
+
+    @property
+    def desired_by_name(self) -> dict[str, DesiredDocument]:
+        return {d.name: d for d in self.documents}
 
     async def refresh(self, progress: Progress | None = None) -> LiveState:
         self.live = await refresh(
             self.client, self.documents, self.marketplace_ids, self.lock,
-            prune=bool(getattr(self.config, "prune", False)), progress=progress,
+            prune=self.config.prune, progress=progress,
         )
         return self.live
 
     async def plan(self, targets: Sequence[str] = (), excludes: Sequence[str] = (),
                    progress: Progress | None = None) -> Plan:
-        live = await self.refresh(progress)
-        return make_plan(self.documents, live, self.lock, self.config,
+        await self.refresh(progress)
+        return self.replan(targets, excludes)
+
+    def replan(self, targets: Sequence[str] = (), excludes: Sequence[str] = ()) -> Plan:
+        """Plan again against the live state last read (e.g. after generating modules)."""
+        assert self.live is not None, "refresh first"
+        return make_plan(self.documents, self.live, self.lock, self.config,
                          targets=targets, excludes=excludes, target=self.target.description)
+
+    async def generate_pending(self, names: Iterable[str],
+                               on_event: Callable[[GenerateEvent], None]) -> bool:
+        """Run the Pixii generations the documents `names` still need (docs/generate.md) and
+        take in their modules; False when there was none."""
+        wanted = set(names)
+        pending = [d for d in self.documents
+                   if d.name in wanted and pending_generation(d, self.lock) is not None]
+        if not pending:
+            return False
+        expanded = await generate_then_expand(pending, self.lock, self.root,
+                                              self.target.pixii_endpoint, self.target.pixii_key,
+                                              on_event=on_event)
+        by_name = {d.name: d for d in expanded}
+        self.documents = [by_name.get(d.name, d) for d in self.documents]
+        return True
 
 
 @asynccontextmanager
 async def open_pipeline(root: Path, marketplaces: Sequence[str] = ()) -> AsyncIterator[Pipeline]:
     """Load config, content and lock (content errors → ContentInvalid), open the target."""
-    from aplusctl.config import load_config
-    from aplusctl.content.loader import load_repo
-    from aplusctl.render.diagnostics import text_report
-
     config = load_config(root)
     result = load_repo(root, config)
     if result.errors:
@@ -134,15 +168,9 @@ class ProgressView:
 
 def render(plan: Plan, fmt: str, color: bool) -> str:
     if fmt == "json":
-        from aplusctl.render.plan_json import render_json
-
         return render_json(plan)
     if fmt == "markdown":
-        from aplusctl.render.plan_markdown import render_markdown
-
         return render_markdown(plan)
-    from aplusctl.render.plan_text import render_text
-
     return render_text(plan, color=color)
 
 
@@ -185,8 +213,6 @@ def plan(app: App, fmt: str, out: Path | None, detailed_exitcode: bool, targets:
     """
     result = asyncio.run(_plan(app, targets, excludes, marketplaces))
     if out is not None:
-        from aplusctl.render.plan_json import render_json
-
         path = out if out.is_absolute() else Path.cwd() / out
         try:
             path.write_text(render_json(result), encoding="utf-8")

@@ -8,6 +8,10 @@ import sys
 import click
 
 from aplusctl.cli import App, main
+from aplusctl.cli.plan import open_pipeline
+from aplusctl.engine.status import read_status, status_queries
+from aplusctl.errors import UserError
+from aplusctl.render.status_view import render_status_json, render_status_text
 
 
 @main.command("status")
@@ -27,27 +31,8 @@ def status_cmd(app: App, names: tuple[str, ...], fmt: str) -> None:
 
 
 async def _status(app: App, names: tuple[str, ...], fmt: str) -> int:
-    from aplusctl.cli.plan import open_pipeline
-    from aplusctl.engine.plan import address_of, pinned_key, selected
-    from aplusctl.engine.status import StatusQuery, read_status
-    from aplusctl.errors import UserError
-    from aplusctl.render.status_view import render_status_json, render_status_text
-
     async with open_pipeline(app.root) as pipe:
-        queries: list[StatusQuery] = []
-        for doc in pipe.documents:
-            for mid in doc.marketplaces:
-                if names and not selected(doc.name, address_of(mid, doc.name), doc.path, names, ()):
-                    continue
-                entry = pipe.lock.document(mid, doc.name) or {}
-                key = pinned_key(doc, mid) or entry.get("content_reference_key")
-                if not key:
-                    for old in doc.previous_names:
-                        key = (pipe.lock.document(mid, old) or {}).get("content_reference_key")
-                        if key:
-                            break
-                queries.append(StatusQuery(doc.name, mid, tuple(doc.asins), key,
-                                           tuple(doc.previous_names)))
+        queries = status_queries(pipe.documents, pipe.lock, names)
         if names and not queries:
             raise UserError(f"no document matches {', '.join(names)}")
         statuses = await read_status(pipe.client, queries)
