@@ -269,10 +269,6 @@ class Store:
         row = self._one("SELECT MIN(due_at) FROM documents WHERE status='SUBMITTED'")
         return row[0] if row else None
 
-    def count_versions(self, key: str) -> int:
-        row = self._one("SELECT COUNT(*) FROM versions WHERE key=?", (key,))
-        return int(row[0]) if row else 0
-
     # --- relations ------------------------------------------------------------------------
 
     def relations(self, key: str) -> list[str]:
