@@ -343,25 +343,17 @@ def _identify(
                 f"is live in {country}"
             )
         return found, (found.name if found.name != doc.name else None), None
-    named = index.named(mid, doc.name)
-    if len(named) > 1:
-        keys = ", ".join(sorted(d.content_reference_key for d in named))
-        return None, None, (
-            f"{len(named)} live documents are named '{doc.name}' in {country} ({keys}); "
-            f"pin one with content_reference_key in {doc.path}"
-        )
-    if named:
-        return named[0], None, None
-    for old in doc.previous_names:
-        olds = index.named(mid, old)
-        if len(olds) > 1:
-            keys = ", ".join(sorted(d.content_reference_key for d in olds))
+    for name in (doc.name, *doc.previous_names):
+        named = index.named(mid, name)
+        if len(named) > 1:
+            keys = ", ".join(sorted(d.content_reference_key for d in named))
+            what = "are named" if name == doc.name else "carry the previous name"
             return None, None, (
-                f"{len(olds)} live documents carry the previous name '{old}' in {country} "
-                f"({keys}); pin one with content_reference_key in {doc.path}"
+                f"{len(named)} live documents {what} '{name}' in {country} ({keys}); "
+                f"pin one with content_reference_key in {doc.path}"
             )
-        if olds:
-            return olds[0], old, None
+        if named:
+            return named[0], (None if name == doc.name else name), None
     entry = lock.document(mid, doc.name)
     if entry and entry.get("content_reference_key"):
         found = index.keyed(mid, entry["content_reference_key"])
@@ -556,10 +548,7 @@ def _plan_one(
             lock.document(mid, previous) if previous else None
         )
         drift, drift_note = _drift(entry, after, before, desired_asins, live_asins)
-        if drift == "live":
-            reasons = [drift_note] + [r for r in reasons if r != "content differs"]
-            warnings.append(PlanWarning("live-edit-overwritten", drift_note))
-        elif drift == "conflict":
+        if drift in ("live", "conflict"):
             reasons = [drift_note] + [r for r in reasons if r != "content differs"]
             warnings.append(PlanWarning("live-edit-overwritten", drift_note))
         elif drift == "local" and "content differs" in reasons:

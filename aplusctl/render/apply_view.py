@@ -162,23 +162,23 @@ def summary_counts(result: ApplyResult) -> dict[str, int]:
     }
 
 
+_DONE_PHRASES: tuple[tuple[str, str], ...] = (
+    ("created", "{} created"),
+    ("adopted", "{} adopted"),
+    ("updated", "{} updated"),
+    ("related", "{} related"),
+    ("images_uploaded", "{} uploaded"),
+    ("submitted", "{} submitted for approval"),
+    ("suspended", "{} suspended"),
+)
+_COUNTED = {"related": "ASIN set", "images_uploaded": "image"}
+
+
 def _done_phrase(c: dict[str, int]) -> str:
-    parts = []
-    if c["created"]:
-        parts.append(f"{c['created']} created")
-    if c["adopted"]:
-        parts.append(f"{c['adopted']} adopted")
-    if c["updated"]:
-        parts.append(f"{c['updated']} updated")
-    if c["related"]:
-        parts.append(f"{_plural(c['related'], 'ASIN set')} related")
-    if c["images_uploaded"]:
-        parts.append(f"{_plural(c['images_uploaded'], 'image')} uploaded")
-    if c["submitted"]:
-        parts.append(f"{c['submitted']} submitted for approval")
-    if c["suspended"]:
-        parts.append(f"{c['suspended']} suspended")
-    return ", ".join(parts)
+    return ", ".join(
+        phrase.format(_plural(c[key], _COUNTED[key]) if key in _COUNTED else c[key])
+        for key, phrase in _DONE_PHRASES if c[key]
+    )
 
 
 def summary_line(result: ApplyResult) -> str:
