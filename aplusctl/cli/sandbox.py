@@ -37,7 +37,7 @@ def serve(app: App, host: str, port: int, db: Path | None, latency_ms: int, rate
           moderation_seconds: float, token_ttl: int, pixii_job_seconds: float, admin: bool) -> None:
     """Serve until Ctrl-C. Prints the base URL and `export NAME=value` lines: eval them to point
     a shell at the sandbox (the credentials printed are the sandbox's own, not real ones)."""
-    from aplusctl.sandbox.server import serve as run
+    from aplusctl.sandbox.server import serve as run  # uvicorn and Starlette only when serving
 
     path = db if db is not None else app.root / ".aplusctl" / "sandbox.sqlite"
     settings = SandboxSettings(db=path, latency_ms=latency_ms, rate_scale=rate_scale,
