@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,42 +10,16 @@ import pytest
 from click.testing import CliRunner
 
 from aplusctl.cli import main
-from aplusctl.credentials import SpApiCredentials
 from aplusctl.engine.runlock import RunLock
 from aplusctl.sandbox.server import EmbeddedSandbox
 from aplusctl.sandbox.settings import SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
-from aplusctl.spapi.client import SpApiClient
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "content"
-US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+from test_apply_support import example_repo, live, spawn
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".aplusctl", "aplus.lock"))
-    return root
-
-
-def spawn(root: Path, sandbox: EmbeddedSandbox, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APLUSCTL_")}
-    env.update(sandbox.env)
-    return subprocess.Popen(
-        [sys.executable, "-c", "from aplusctl.cli import main; main()", "-C", str(root), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-
-
-def live(sandbox: EmbeddedSandbox) -> list[tuple[str, str]]:
-    async def read() -> list[tuple[str, str]]:
-        creds = SpApiCredentials.from_env(sandbox.env)
-        async with SpApiClient(creds, sandbox.base_url, sandbox.env["APLUSCTL_LWA_ENDPOINT"]) as c:
-            found = []
-            for mid in (US, DE):
-                found += [(mid, r["contentMetadata"]["name"]) async for r in c.search_content_documents(mid)]
-            return sorted(found)
-
-    return asyncio.run(read())
+    return example_repo(tmp_path / "repo")
 
 
 def test_second_apply_refuses_while_the_first_runs(

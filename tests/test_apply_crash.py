@@ -8,68 +8,25 @@ crash safety is about. Each point gets its own repo copy and sandbox; the runs g
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from aplusctl.cli import main
 from aplusctl.engine.lock import parse_lock
 from aplusctl.sandbox.server import EmbeddedSandbox
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "content"
+from test_apply_support import cli, example_repo, live, spawn
+
 # Two documents, six images, one submitted: ~26 calls in all (refresh included).
 FILES = ("chef-knife-de.yaml", "knife-care.yaml")
-US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
 KILL_POINTS = (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23)
 
 
 def small_repo(dest: Path) -> Path:
-    shutil.copytree(EXAMPLES, dest, ignore=shutil.ignore_patterns(".aplusctl", "aplus.lock"))
-    for path in (dest / "content").iterdir():
-        if path.name not in FILES:
-            path.unlink()
-    return dest
-
-
-def spawn(root: Path, sandbox: EmbeddedSandbox, *args: str, kill_after: int | None = None,
-          **popen: object) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APLUSCTL_")}
-    env.update(sandbox.env)
-    if kill_after is not None:
-        env["APLUSCTL_TEST_KILL_AFTER_CALLS"] = str(kill_after)
-    return subprocess.Popen(
-        [sys.executable, "-c", "from aplusctl.cli import main; main()", "-C", str(root), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,  # type: ignore[arg-type]
-    )
-
-
-def cli(root: Path, sandbox: EmbeddedSandbox, *args: str) -> Result:
-    return CliRunner().invoke(main, ["-C", str(root), *args], env=sandbox.env, catch_exceptions=False)
-
-
-def live(sandbox: EmbeddedSandbox) -> list[tuple[str, str]]:
-    """(marketplaceId, name) of every live document, read over the SP-API."""
-    from aplusctl.credentials import SpApiCredentials
-    from aplusctl.spapi.client import SpApiClient
-
-    async def read() -> list[tuple[str, str]]:
-        creds = SpApiCredentials.from_env(sandbox.env)
-        async with SpApiClient(creds, sandbox.base_url, sandbox.env["APLUSCTL_LWA_ENDPOINT"]) as c:
-            found = []
-            for mid in (US, DE):
-                found += [(mid, r["contentMetadata"]["name"]) async for r in c.search_content_documents(mid)]
-            return sorted(found)
-
-    return asyncio.run(read())
+    return example_repo(dest, keep=FILES)
 
 
 def check_lock(root: Path, sandbox: EmbeddedSandbox) -> None:
@@ -102,12 +59,12 @@ def test_sigkill_at_many_points_then_rerun_converges(
     assert killed >= 10, f"only {killed} runs were killed mid-way"
 
     for k, sandbox, root, _ in cases:  # re-run in-process: only the killed run needs its own process
-        again = cli(root, sandbox, "apply", "--auto-approve")
+        again = cli(root, "apply", "--auto-approve", env=sandbox.env)
         assert again.exit_code == 0, (k, again.output)
         check_lock(root, sandbox)
         docs = live(sandbox)
         assert len(docs) == len(set(docs)) == 2, (k, docs)  # no duplicate, nothing missing
-        assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0, k
+        assert cli(root, "plan", "--detailed-exitcode", env=sandbox.env).exit_code == 0, k
         entries = parse_lock((root / "aplus.lock").read_text()).documents.values()
         assert len(entries) == 2 and all(
             e.get("content_reference_key") and e.get("applied_hash") for e in entries), (k, entries)
@@ -136,7 +93,7 @@ def test_sigint_finishes_in_flight_calls_and_exits_130(
     check_lock(root, sandbox)
     lock = parse_lock((root / "aplus.lock").read_text())
     assert lock.uploads, "the upload that finished was recorded"
-    again = cli(root, sandbox, "apply", "--auto-approve")
+    again = cli(root, "apply", "--auto-approve", env=sandbox.env)
     assert again.exit_code == 0, again.output
     assert len(live(sandbox)) == 2
 
@@ -160,7 +117,7 @@ def test_aplus_lock_is_never_half_written(tmp_path: Path, make_sandbox: Callable
         if (root / "aplus.lock").exists():
             json.loads((root / "aplus.lock").read_text())
             check_lock(root, sandbox)
-    final = cli(root, sandbox, "apply", "--auto-approve")
+    final = cli(root, "apply", "--auto-approve", env=sandbox.env)
     assert final.exit_code == 0, final.output
     assert len(live(sandbox)) == 2
-    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
+    assert cli(root, "plan", "--detailed-exitcode", env=sandbox.env).exit_code == 0

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
-from aplusctl.cli import main
 from aplusctl.credentials import SpApiCredentials
 from aplusctl.sandbox.server import EmbeddedSandbox
 from aplusctl.spapi.client import SpApiClient
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "content"
-US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
-
-
-def cli(root: Path, sandbox: EmbeddedSandbox, *args: str) -> Result:
-    return CliRunner().invoke(main, ["-C", str(root), *args], env=sandbox.env, catch_exceptions=False)
-
-
-def live(sandbox: EmbeddedSandbox) -> list[tuple[str, str]]:
-    async def read() -> list[tuple[str, str]]:
-        creds = SpApiCredentials.from_env(sandbox.env)
-        async with SpApiClient(creds, sandbox.base_url, sandbox.env["APLUSCTL_LWA_ENDPOINT"]) as c:
-            found = []
-            for mid in (US, DE):
-                found += [(mid, r["contentMetadata"]["name"]) async for r in c.search_content_documents(mid)]
-            return sorted(found)
-
-    return asyncio.run(read())
+from test_apply_support import US, cli, example_repo, live
 
 
 def fault(sandbox: EmbeddedSandbox, **body: object) -> None:
@@ -48,9 +27,7 @@ def requests_of(sandbox: EmbeddedSandbox, operation: str) -> list[dict]:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".aplusctl", "aplus.lock"))
-    return root
+    return example_repo(tmp_path / "repo")
 
 
 def test_ten_percent_faults_converge_without_duplicates(
@@ -66,7 +43,7 @@ def test_ten_percent_faults_converge_without_duplicates(
         fault(sandbox, operation="s3:PostObject", kind=kind if kind != "429" else "503", rate=0.035)
     runs = []
     for _ in range(6):
-        result = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+        result = cli(root, "apply", "--auto-approve", "--format", "json", env=sandbox.env)
         assert "Traceback" not in result.output
         runs.append(result.exit_code)
         if result.exit_code == 0:
@@ -79,7 +56,7 @@ def test_ten_percent_faults_converge_without_duplicates(
     httpx.delete(sandbox.base_url + "/_sandbox/faults").raise_for_status()
     docs = live(sandbox)
     assert len(docs) == len(set(docs)) == 4, docs
-    plan = cli(root, sandbox, "plan", "--detailed-exitcode")
+    plan = cli(root, "plan", "--detailed-exitcode", env=sandbox.env)
     assert plan.exit_code == 0, plan.output
 
 
@@ -99,13 +76,13 @@ def test_create_whose_answer_was_lost_after_storing_is_found_by_name(
     sandbox = make_sandbox(rate_scale=0)
     knife_care_only(root)
     fault(sandbox, operation="createContentDocument", kind="drop_after", count=1)
-    result = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    result = cli(root, "apply", "--auto-approve", "--format", "json", env=sandbox.env)
     assert result.exit_code == 0, result.output
     assert "no answer to create" in result.stderr
     assert json.loads(result.stdout)["summary"]["created"] == 1
     assert live(sandbox) == KNIFE_CARE
     assert len(requests_of(sandbox, "createContentDocument")) == 1
-    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
+    assert cli(root, "plan", "--detailed-exitcode", env=sandbox.env).exit_code == 0
 
 
 @pytest.mark.parametrize("kind", ["drop", "500", "503"])
@@ -116,17 +93,17 @@ def test_create_without_an_answer_is_never_repeated_in_the_same_run(
     sandbox = make_sandbox(rate_scale=0)
     knife_care_only(root)
     fault(sandbox, operation="createContentDocument", kind=kind, count=1)
-    first = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    first = cli(root, "apply", "--auto-approve", "--format", "json", env=sandbox.env)
     assert first.exit_code == 1, first.output
     assert "no answer to create" in first.stderr
     assert "may have reached Amazon; run apply again in a few minutes" in first.stdout
     assert len(requests_of(sandbox, "createContentDocument")) == 1
     assert live(sandbox) == []
-    second = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    second = cli(root, "apply", "--auto-approve", "--format", "json", env=sandbox.env)
     assert second.exit_code == 0, second.output
     assert json.loads(second.stdout)["summary"]["created"] == 1
     assert live(sandbox) == KNIFE_CARE
-    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
+    assert cli(root, "plan", "--detailed-exitcode", env=sandbox.env).exit_code == 0
 
 
 def test_create_hidden_by_a_lagging_listing_is_adopted_by_the_next_run(
@@ -146,17 +123,17 @@ def test_create_hidden_by_a_lagging_listing_is_adopted_by_the_next_run(
         return {} if requests_of(sandbox, "createContentDocument") else names
 
     monkeypatch.setattr(Creator, "_read_names", lagging)
-    first = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    first = cli(root, "apply", "--auto-approve", "--format", "json", env=sandbox.env)
     assert first.exit_code == 1, first.output
     assert "run apply again in a few minutes" in first.stdout
     assert live(sandbox) == KNIFE_CARE
     monkeypatch.setattr(Creator, "_read_names", real)
-    second = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+    second = cli(root, "apply", "--auto-approve", "--format", "json", env=sandbox.env)
     assert second.exit_code == 0, second.output
     assert json.loads(second.stdout)["summary"]["created"] == 0
     assert live(sandbox) == KNIFE_CARE            # never two documents of one name
     assert len(requests_of(sandbox, "createContentDocument")) == 1
-    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
+    assert cli(root, "plan", "--detailed-exitcode", env=sandbox.env).exit_code == 0
 
 
 def test_live_document_of_the_same_name_is_adopted_not_duplicated(
@@ -185,7 +162,7 @@ def test_live_document_of_the_same_name_is_adopted_not_duplicated(
 
     Creator._read_names = read_names_after_create  # type: ignore[method-assign]
     try:
-        result = cli(root, sandbox, "apply", "--auto-approve", "--format", "json")
+        result = cli(root, "apply", "--auto-approve", "--format", "json", env=sandbox.env)
     finally:
         Creator._read_names = real  # type: ignore[method-assign]
     assert result.exit_code == 0, result.output
@@ -193,4 +170,4 @@ def test_live_document_of_the_same_name_is_adopted_not_duplicated(
     assert data["summary"]["adopted"] == 1 and data["summary"]["created"] == 0
     assert live(sandbox) == KNIFE_CARE
     assert len(requests_of(sandbox, "createContentDocument")) == 1  # only the one made "by hand"
-    assert cli(root, sandbox, "plan", "--detailed-exitcode").exit_code == 0
+    assert cli(root, "plan", "--detailed-exitcode", env=sandbox.env).exit_code == 0

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
-from aplusctl.cli import main
 from aplusctl.engine.lock import load_lock
 from aplusctl.sandbox.server import EmbeddedSandbox
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "content"
-
-
-def cli(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
+from test_apply_support import cli, example_repo
 
 
 @pytest.fixture
 def root(tmp_path: Path, sandbox_env: dict[str, str]) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".aplusctl", "aplus.lock"))
-    return root
+    return example_repo(tmp_path / "repo")
 
 
 def test_validation_errors_stop_only_their_document(root: Path) -> None:

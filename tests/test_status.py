@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from aplusctl.cli import main
 from aplusctl.sandbox.server import EmbeddedSandbox
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "content"
+from test_apply_support import cli, example_repo
+
 CHEF = "US/Ferrum & Oak 8-inch chef's knife"
 CARE = "US/Ferrum & Oak knife care kit"
 BOARD = "US/Ferrum & Oak end-grain cutting board"
 
 
-def cli(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
-
-
 @pytest.fixture
 def root(tmp_path: Path, sandbox_env: dict[str, str]) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".aplusctl", "aplus.lock"))
-    return root
+    return example_repo(tmp_path / "repo")
 
 
 def by_address(result: Result) -> dict[str, dict]:
