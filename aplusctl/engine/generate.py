@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -30,9 +28,10 @@ from urllib.parse import urlsplit
 
 from aplusctl.content import generated as g
 from aplusctl.content.loader import DesiredDocument
-from aplusctl.engine.lock import Lock, save_lock
+from aplusctl.engine.lock import Lock, save_lock, write_atomic
 from aplusctl.errors import UserError
-from aplusctl.pixii.client import Job, PixiiClient, Variant
+from aplusctl.pixii.client import PixiiClient
+from aplusctl.pixii.jobs import Job, Variant
 from aplusctl.pixii.errors import (
     JobNotFound,
     NoActiveBrand,
@@ -449,13 +448,13 @@ async def _download(run: _Run, doc: DesiredDocument, key: str, record: dict[str,
         files = []
         for number, data in enumerate(blobs, start=1):
             path = g.module_path(directory, kind, number, _ext(data))
-            _write_atomic(run.root / path, data)
+            write_atomic(run.root / path, data)
             files.append(g.file_entry(path, data))
         preview = None
         if variant.preview:
             data = await _fetch(run, variant.preview)
             path = g.preview_path(directory, kind, _ext(data))
-            _write_atomic(run.root / path, data)
+            write_atomic(run.root / path, data)
             preview = g.file_entry(path, data)
         _clean_variant_dir(run.root, directory, kind, files, preview)
         out[kind] = {"files": files, "preview": preview, "error": None}
@@ -483,24 +482,6 @@ def _record_variants(record: dict[str, Any], job: Job, files: dict[str, dict[str
 
 def _ext(data: bytes) -> str:
     return "jpg" if data.startswith(b"\xff\xd8\xff") else "png"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Readers (and a killed run) see the old file or the new, never half an image."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _clean_variant_dir(root: Path, directory: str, kind: str, files: list[dict[str, str]],
