@@ -20,22 +20,13 @@ Prints one figure per line, then a JSON line with all of them.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-RATE = 10.0   # every A+ operation's and createUploadDestination's usage plan: 10 requests/s
+import harness
 
 
 def doc_yaml(n: int) -> str:
@@ -69,27 +60,6 @@ def write_repo(root: Path, n: int) -> None:
             k = i * 3 + b
             Image.new("RGB", (300, 300), (k % 256, (k // 256) % 256, 90)).save(
                 root / "assets" / f"img-{i:05d}-{b}.png")
-
-
-def start_sandbox(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    exe = Path(sys.executable).with_name("aplusctl")
-    proc = subprocess.Popen(
-        [str(exe), "sandbox", "serve", "--port", "0", "--db", str(db), "--admin", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "listening on" in line:
-            return proc, line.rsplit(" ", 1)[1].strip()
-    raise SystemExit("the sandbox did not start")
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def measure(root: Path, parallelism: int) -> dict[str, Any]:
@@ -132,79 +102,44 @@ def measure(root: Path, parallelism: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("n", type=int)
-    parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--parallelism", type=int, default=8)
-    parser.add_argument("--keep", type=Path, default=None, help="work here and keep it")
-    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = harness.arguments(__doc__, ("--parallelism", {"type": int, "default": 8}))
     if args.measure is not None:
         print(json.dumps(measure(args.measure, args.parallelism)))
         return
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="aplusctl-bench-apply-"))
-    work.mkdir(parents=True, exist_ok=True)
-    root, db = work / "repo", work / "sandbox.sqlite"
-    if root.exists():
-        shutil.rmtree(root)
-    db.unlink(missing_ok=True)
-    write_repo(root, args.n)
-
-    proc, url = start_sandbox(db, "--latency-ms", str(args.latency_ms), "--rate-scale", "1",
-                              "--moderation-seconds", "1")
-    try:
-        from aplusctl.sandbox.server import client_env
-
-        env = {**os.environ, **client_env(url)}
-        httpx.delete(url + "/_sandbox/requests").raise_for_status()
-        out = subprocess.run(
-            [sys.executable, __file__, "0", "--measure", str(root), "--parallelism", str(args.parallelism)],
-            env=env, capture_output=True, text=True,
-        )
-        if out.returncode != 0:
-            raise SystemExit(out.stderr)
-        figures = json.loads(out.stdout.strip().splitlines()[-1])
-        log = httpx.get(url + "/_sandbox/requests", timeout=60).json()["requests"]
-    finally:
-        stop(proc)
+    with harness.workdir(args.keep, "aplusctl-bench-apply-") as (root, db):
+        write_repo(root, args.n)
+        with harness.sandbox(db, "--latency-ms", str(args.latency_ms), "--rate-scale", "1",
+                             "--moderation-seconds", "1") as url:
+            figures, log = harness.measure_in_child(__file__, url, root,
+                                                    "--parallelism", str(args.parallelism))
 
     def phase(start: float, end: float) -> list[dict[str, Any]]:
         return [e for e in log if start <= e["time"] <= end]
 
-    plan_log = phase(figures["t_loaded"], figures["t_planned"])
-    apply_log = phase(figures["t_planned"], figures["t_applied"])
-    plan_calls = Counter(e["operation"] for e in plan_log if e["operation"] and e["operation"] != "admin")
-    calls = Counter(e["operation"] for e in apply_log if e["operation"] and e["operation"] != "admin")
-    metered = Counter({op: n for op, n in calls.items() if not op.startswith("s3:")})  # S3 has no plan
-    busiest, busiest_calls = metered.most_common(1)[0]
-    floor = busiest_calls / RATE
-    plan_floor = (plan_calls.most_common(1)[0][1] / RATE) if plan_calls else 0.0
+    plan_calls = harness.calls_of(phase(figures["t_loaded"], figures["t_planned"]))
+    calls = harness.calls_of(phase(figures["t_planned"], figures["t_applied"]))
+    metered = harness.calls_of(phase(figures["t_planned"], figures["t_applied"]),
+                               lambda op: not op.startswith("s3:"))  # S3 has no usage plan
+    figures.update({"n": args.n, "images": 3 * args.n, "latency_ms": args.latency_ms,
+                    "parallelism": args.parallelism, "calls": dict(sorted(calls.items())),
+                    **harness.floors(metered)})
+    floor = figures["floor_s"]
+    plan_floor = (plan_calls.most_common(1)[0][1] / harness.RATE) if plan_calls else 0.0
     figures.update({
-        "n": args.n,
-        "images": 3 * args.n,
-        "latency_ms": args.latency_ms,
-        "parallelism": args.parallelism,
-        "calls": dict(sorted(calls.items())),
-        "busiest_operation": busiest,
-        "floor_s": round(floor, 3),
-        "floor_after_burst_s": round(max(busiest_calls - 10, 0) / RATE, 3),
         "ratio": round(figures["apply_s"] / floor, 3),
         "http_429": sum(1 for e in log if e["status"] == 429),
         "command_floor_s": round(plan_floor + floor, 3),
         "command_ratio": round((figures["plan_s"] + figures["apply_s"]) / (plan_floor + floor), 3),
         "request_log_entries": len(log),
     })
-    for key in ("n", "images", "latency_ms", "parallelism", "apply_s", "floor_s", "floor_after_burst_s",
-                "ratio", "busiest_operation", "http_429", "plan_s", "command_floor_s", "command_ratio",
-                "lock_saves", "converged", "summary"):
-        print(f"{key:>20}: {figures[key]}")
-    print(f"{'calls (apply phase)':>20}: {figures['calls']}")
+    harness.report(figures, ("n", "images", "latency_ms", "parallelism", "apply_s", "floor_s",
+                             "floor_after_burst_s", "ratio", "busiest_operation", "http_429",
+                             "plan_s", "command_floor_s", "command_ratio", "lock_saves",
+                             "converged", "summary"), 20, "calls (apply phase)")
     for key in ("t_loaded", "t_planned", "t_applied"):
         figures.pop(key)
     print(json.dumps(figures))
-    if args.keep is None:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,23 +17,16 @@ Prints one figure per line, then a JSON line with all of them.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import harness
 import httpx
-
-RATE = 10.0   # every A+ operation's usage plan: 10 requests/s (burst 10)
 
 
 def asin(n: int, k: int) -> str:
@@ -66,27 +59,6 @@ def write_repo(root: Path, n: int) -> None:
     (root / "aplusctl.yaml").write_text("account_type: seller\nmarketplaces: [US]\nsandbox: false\n")
     for i in range(n):
         (root / "content" / f"doc-{i:05d}.yaml").write_text(doc_yaml(i))
-
-
-def start_sandbox(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    exe = Path(sys.executable).with_name("aplusctl")
-    proc = subprocess.Popen(
-        [str(exe), "sandbox", "serve", "--port", "0", "--db", str(db), "--admin", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "listening on" in line:
-            return proc, line.rsplit(" ", 1)[1].strip()
-    raise SystemExit("the sandbox did not start")
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 async def seed(root: Path, base_url: str) -> None:
@@ -168,71 +140,34 @@ def measure(root: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("n", type=int)
-    parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--keep", type=Path, default=None, help="work here and keep it")
-    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = harness.arguments(__doc__)
     if args.measure is not None:
         print(json.dumps(measure(args.measure)))
         return
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="aplusctl-bench-plan-"))
-    work.mkdir(parents=True, exist_ok=True)
-    root, db = work / "repo", work / "sandbox.sqlite"
-    if root.exists():
-        shutil.rmtree(root)
-    db.unlink(missing_ok=True)
-    write_repo(root, args.n)
+    with harness.workdir(args.keep, "aplusctl-bench-plan-") as (root, db):
+        write_repo(root, args.n)
+        t = time.perf_counter()
+        with harness.sandbox(db, "--rate-scale", "0", "--moderation-seconds", "0") as url:
+            asyncio.run(seed(root, url))
+        print(f"seeded {args.n} documents x 7 modules x 5 ASINs in {time.perf_counter() - t:.1f} s",
+              file=sys.stderr)
+        with harness.sandbox(db, "--latency-ms", str(args.latency_ms), "--rate-scale", "1") as url:
+            figures, log = harness.measure_in_child(__file__, url, root)
 
-    t = time.perf_counter()
-    proc, url = start_sandbox(db, "--rate-scale", "0", "--moderation-seconds", "0")
-    try:
-        asyncio.run(seed(root, url))
-    finally:
-        stop(proc)
-    print(f"seeded {args.n} documents x 7 modules x 5 ASINs in {time.perf_counter() - t:.1f} s",
-          file=sys.stderr)
-
-    proc, url = start_sandbox(db, "--latency-ms", str(args.latency_ms), "--rate-scale", "1")
-    try:
-        from aplusctl.sandbox.server import client_env
-
-        env = {**os.environ, **client_env(url)}
-        httpx.delete(url + "/_sandbox/requests").raise_for_status()
-        out = subprocess.run([sys.executable, __file__, "0", "--measure", str(root)], env=env,
-                             capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(out.stderr)
-        figures = json.loads(out.stdout.strip().splitlines()[-1])
-        log = httpx.get(url + "/_sandbox/requests", timeout=60).json()["requests"]
-    finally:
-        stop(proc)
-
-    calls = Counter(e["operation"] for e in log if e["operation"])
-    throttled = sum(1 for e in log if e["status"] == 429)
-    busiest, busiest_calls = calls.most_common(1)[0]
-    floor = busiest_calls / RATE
+    calls = harness.calls_of(log)
+    figures.update({"n": args.n, "latency_ms": args.latency_ms, "calls": dict(sorted(calls.items())),
+                    **harness.floors(calls)})
     figures.update({
-        "n": args.n,
-        "latency_ms": args.latency_ms,
-        "calls": dict(sorted(calls.items())),
-        "busiest_operation": busiest,
-        "floor_s": round(floor, 3),
-        "floor_after_burst_s": round(max(busiest_calls - 10, 0) / RATE, 3),
-        "ratio": round(figures["plan_wall_s"] / floor, 3),
-        "http_429": throttled,
+        "ratio": round(figures["plan_wall_s"] / figures["floor_s"], 3),
+        "http_429": sum(1 for e in log if e["status"] == 429),
         "request_log_entries": len(log),
     })
-    for key in ("n", "documents", "changes", "load_s", "refresh_s", "plan_wall_s", "floor_s", "floor_after_burst_s",
-                "ratio", "busiest_operation", "http_429", "make_plan_cpu_s", "peak_rss_mb"):
-        print(f"{key:>18}: {figures[key]}")
-    print(f"{'calls':>18}: {figures['calls']}")
+    harness.report(figures, ("n", "documents", "changes", "load_s", "refresh_s", "plan_wall_s",
+                             "floor_s", "floor_after_burst_s", "ratio", "busiest_operation",
+                             "http_429", "make_plan_cpu_s", "peak_rss_mb"), 18, "calls")
     print(f"{'closing line':>18}: {figures['closing_line']}")
     print(json.dumps(figures))
-    if args.keep is None:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
