@@ -24,7 +24,10 @@ from typing import Any
 
 from aplusctl import credentials as creds
 from aplusctl import marketplaces as mp
+from aplusctl.config import RepoConfig
+from aplusctl.engine.client import SpApi
 from aplusctl.errors import UserError
+from aplusctl.spapi.client import SpApiClient
 
 SANDBOX_DB = ".aplusctl/sandbox.sqlite"
 
@@ -32,35 +35,32 @@ SANDBOX_DB = ".aplusctl/sandbox.sqlite"
 @dataclass
 class Target:
     description: str
-    client: Any                        # SpApiClient, or a RegionRouter over several
+    client: SpApi                      # SpApiClient, or a RegionRouter over several
     pixii_endpoint: str
     pixii_key: str | None              # None when no key is configured (only generate needs it)
     sandbox_url: str | None = None     # set when the embedded sandbox is running
 
 
-def describe(config: Any, env: Mapping[str, str], marketplace_ids: Sequence[str]) -> str:
+def describe(config: RepoConfig, env: Mapping[str, str], marketplace_ids: Sequence[str]) -> str:
     """The target's name without opening anything (for messages before a run)."""
     override = env.get(creds.SPAPI_ENDPOINT, "").strip()
     if override:
         return f"SP-API at {override.rstrip('/')} ({creds.SPAPI_ENDPOINT})"
-    if getattr(config, "sandbox", False):
+    if config.sandbox:
         return f"sandbox ({SANDBOX_DB})"
     regions = _regions(config, marketplace_ids)
     return " + ".join(f"SP-API {r} ({mp.REGION_ENDPOINTS[r]})" for r in regions)
 
 
-def _regions(config: Any, marketplace_ids: Sequence[str]) -> list[str]:
+def _regions(config: RepoConfig, marketplace_ids: Sequence[str]) -> list[str]:
     regions = sorted({mp.by_id(m).region for m in marketplace_ids if mp.lookup(m)})
-    if not regions:
-        region = getattr(config, "region", None)
-        regions = [region] if region else ["NA"]
-    return regions
+    return regions or [config.region or "NA"]
 
 
 @asynccontextmanager
 async def open_target(
     root: Path,
-    config: Any,
+    config: RepoConfig,
     marketplace_ids: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
@@ -77,7 +77,8 @@ async def open_target(
             yield Target(describe(config, env, marketplace_ids), client,
                          creds.pixii_endpoint(env), env.get(creds.PIXII_API_KEY) or None)
         return
-    if getattr(config, "sandbox", False):
+    if config.sandbox:
+        # imported here: the emulators (Starlette, uvicorn) load only when the sandbox is used
         from aplusctl.sandbox.server import EmbeddedSandbox
         from aplusctl.sandbox.settings import SandboxSettings
 
@@ -109,9 +110,8 @@ async def open_target(
             await c.aclose()
 
 
-def _spapi_client(credentials: Any, endpoint: str, lwa_endpoint: str) -> Any:
-    from aplusctl.spapi.client import SpApiClient
-
+def _spapi_client(credentials: creds.SpApiCredentials, endpoint: str, lwa_endpoint: str
+                  ) -> SpApiClient:
     return SpApiClient(credentials, endpoint, lwa_endpoint)
 
 

@@ -30,12 +30,12 @@ from aplusctl.engine.generate import (
     needs_pixii,
 )
 from aplusctl.engine.lock import Lock, load_lock
+from aplusctl.engine.runlock import RunLock
 from aplusctl.errors import UserError
 from aplusctl.pixii.client import PixiiClient
 from aplusctl.redact import redact
 from aplusctl.render.diagnostics import text_report
-
-SANDBOX_DB = ".aplusctl/sandbox.sqlite"     # as aplusctl.target resolves it for plan and apply
+from aplusctl.target import SANDBOX_DB
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,6 @@ def generate_command(app: App, names: tuple[str, ...], force: bool, timeout: flo
     if not docs:
         click.echo("No generate: stanzas in the content files; nothing to generate.")
         return
-    from aplusctl.engine.runlock import RunLock
-
     with RunLock(app.root):     # one writer of aplus.lock: two runs could both pay for a stanza
         lock = load_lock(app.root)
         result = asyncio.run(_run(app.root, config.sandbox, docs, lock, force, timeout,

@@ -18,15 +18,16 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from aplusctl.engine.live import LiveState
 from aplusctl.content.generated import stanza_hash
+from aplusctl.content.loader import DesiredDocument
+from aplusctl.engine.live import LiveState
 from aplusctl.engine.normalize import asins_hash, canonical_json
 
 ABSENT = "absent"
 
 
 def compute_fingerprint(
-    desired: Sequence[Any], live: LiveState, changes: Iterable[tuple[str, Any]]
+    desired: Sequence[DesiredDocument], live: LiveState, changes: Iterable[tuple[str, Any]]
 ) -> dict[str, Any]:
     """Fingerprint of the live documents behind `changes` and of the files that declare them.
 
@@ -63,33 +64,23 @@ def _combine(previous: str | None, h: str) -> str:
     return "sha256:" + hashlib.sha256((previous + h).encode()).hexdigest()
 
 
-def desired_hash(doc: Any) -> str:
+def desired_hash(doc: DesiredDocument) -> str:
     """Hash of everything a content file says about one document (bytes of images included)."""
     data = {
         "name": doc.name,
         "marketplaces": list(doc.marketplaces),
         "asins": sorted(set(doc.asins)),
         "previous_names": list(doc.previous_names),
-        "content_reference_key": _plain(doc.content_reference_key),
+        "content_reference_key": doc.content_reference_key,
         "submit": bool(doc.submit),
         "suspended": bool(doc.suspended),
         "generate": stanza_hash(doc.generate) if doc.generate is not None else None,
-        "content_type": _plain(getattr(doc, "content_type", None)),
-        "locales": _plain(getattr(doc, "locales", None)),
-        "modules": _plain(getattr(doc, "modules", None)),
-        "images": {p: getattr(i, "sha256", "") for p, i in sorted(doc.images.items())},
+        "content_type": doc.content_type,
+        "locales": dict(doc.locales),
+        "modules": doc.modules,
+        "images": {p: i.sha256 for p, i in sorted(doc.images.items())},
     }
     return "sha256:" + hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json", exclude_none=True)
-    return value
 
 
 def stale_reasons(saved: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
