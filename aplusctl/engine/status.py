@@ -74,6 +74,12 @@ class DocStatus:
     elsewhere: Mapping[str, str] = field(default_factory=dict)  # asin → key of the doc shown
     note: str = ""
 
+    @property
+    def waiting_asins(self) -> tuple[str, ...]:
+        """Related ASINs that show no A+ content yet (publish records lag the relations)."""
+        return tuple(a for a in self.related_asins
+                     if a not in self.showing_asins and a not in self.elsewhere)
+
 
 @dataclass(frozen=True)
 class _Meta:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aplusctl.engine.status import ABSENT, DocStatus
 from aplusctl.redact import redact
+from aplusctl.render.style import paint
 
 STATUS_FORMAT_VERSION = 1
 
@@ -19,11 +20,9 @@ _MEANING = {
 }
 
 
-def _paint(text: str, code: str, color: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if color else text
-
-
-_COLORS = {"APPROVED": "32", "REJECTED": "31", "SUBMITTED": "33", "DRAFT": "36", ABSENT: "2"}
+# each status in the colour of a plan role (render/style.py)
+_ROLES = {"APPROVED": "added", "REJECTED": "removed", "SUBMITTED": "update", "DRAFT": "relate",
+          ABSENT: "dim"}
 
 
 def render_status_text(statuses: list[DocStatus], color: bool = False) -> str:
@@ -31,7 +30,7 @@ def render_status_text(statuses: list[DocStatus], color: bool = False) -> str:
         return "No documents match.\n"
     lines: list[str] = []
     for s in sorted(statuses, key=lambda s: s.address):
-        head = _paint(s.status, _COLORS.get(s.status, "0"), color)
+        head = paint(s.status, _ROLES.get(s.status, ""), color)
         when = f", changed {s.update_time}" if s.update_time else ""
         lines.append(f"{s.address}: {head} — {_MEANING.get(s.status, s.status.lower())}{when}")
         if s.content_reference_key:
@@ -41,9 +40,8 @@ def render_status_text(statuses: list[DocStatus], color: bool = False) -> str:
         if s.status != ABSENT:
             shown = ", ".join(s.showing_asins) or "none yet"
             lines.append(f"    shown on: {shown}")
-            waiting = [a for a in s.related_asins if a not in s.showing_asins and a not in s.elsewhere]
-            if waiting:
-                lines.append(f"    related, not shown yet: {', '.join(waiting)}")
+            if s.waiting_asins:
+                lines.append(f"    related, not shown yet: {', '.join(s.waiting_asins)}")
             for asin, key in s.elsewhere.items():
                 lines.append(f"    {asin} shows another document ({key})")
         if s.note:
