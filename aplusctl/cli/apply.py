@@ -17,9 +17,8 @@ import click
 from aplusctl.cli import App, main
 from aplusctl.cli.plan import Pipeline, ProgressView, open_pipeline
 from aplusctl.engine.apply import ApplyResult, Executor, armed, install_interrupt
-from aplusctl.engine.fingerprint import stale_reasons
 from aplusctl.engine.generate import GenerateEvent
-from aplusctl.engine.plan import Plan
+from aplusctl.engine.plan import Plan, stale_plan_reasons
 from aplusctl.engine.runlock import RunLock
 from aplusctl.engine.status import (
     REAL_POLL_SECONDS,
@@ -169,17 +168,7 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
             view.close()
 
         if saved is not None:
-            reasons = stale_reasons(saved.fingerprint, plan.fingerprint)
-            if saved.target and plan.target and saved.target != plan.target:
-                reasons.insert(0, f"the plan was made against {saved.target}; this run targets {plan.target}")
-            fresh = {c.address: c.actions for c in plan.changes}
-            for change in saved.changes:
-                now = fresh.get(change.address)
-                if now is not None and now != change.actions and not any(change.address in r for r in reasons):
-                    reasons.append(
-                        f"{change.address}: the plan says {' '.join(change.actions)}, "
-                        f"now it would be {' '.join(now)}"
-                    )
+            reasons = stale_plan_reasons(saved, plan)
             if reasons:
                 raise UserError(
                     "the saved plan is stale:\n  " + "\n  ".join(reasons)

@@ -24,7 +24,7 @@ from aplusctl.config import RepoConfig
 from aplusctl.content import generated as gen
 from aplusctl.content.loader import DesiredDocument
 from aplusctl.engine.diff import FieldChange, diff_documents
-from aplusctl.engine.fingerprint import compute_fingerprint
+from aplusctl.engine.fingerprint import compute_fingerprint, stale_reasons
 from aplusctl.engine.live import LiveDocument, LiveState
 from aplusctl.engine.lock import Lock
 from aplusctl.engine.normalize import asins_hash, image_ids, normalize_document, normalized_hash
@@ -291,6 +291,21 @@ def make_plan(
         credits=sum(generations.values()),
         fingerprint=compute_fingerprint(desired, live, [(c.marketplace_id, c) for c in changes]),
     )
+
+
+def stale_plan_reasons(saved: Plan, fresh: Plan) -> list[str]:
+    """Why a saved plan may not be applied as it is (empty when it may): live state or files
+    changed since it was made (fingerprints), another target, or different actions now."""
+    reasons = stale_reasons(saved.fingerprint, fresh.fingerprint)
+    if saved.target and fresh.target and saved.target != fresh.target:
+        reasons.insert(0, f"the plan was made against {saved.target}; this run targets {fresh.target}")
+    now_by_address = {c.address: c.actions for c in fresh.changes}
+    for change in saved.changes:
+        now = now_by_address.get(change.address)
+        if now is not None and now != change.actions and not any(change.address in r for r in reasons):
+            reasons.append(f"{change.address}: the plan says {' '.join(change.actions)}, "
+                           f"now it would be {' '.join(now)}")
+    return reasons
 
 
 class _LiveIndex:
