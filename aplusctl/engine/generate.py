@@ -121,10 +121,6 @@ class GenerateResult:
         return "\n".join(lines)
 
 
-class GenerationExpired(UserError):
-    """A paid job's results aged out at Pixii before they were downloaded."""
-
-
 @dataclass
 class _Run:
     lock: Lock

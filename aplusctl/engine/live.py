@@ -56,18 +56,6 @@ class LiveState:
         default_factory=dict
     )
 
-    def in_marketplace(self, marketplace_id: str) -> list[LiveDocument]:
-        return [d for d in self.documents if d.marketplace_id == marketplace_id]
-
-    def by_key(self, marketplace_id: str, content_reference_key: str) -> LiveDocument | None:
-        for doc in self.documents:
-            if (
-                doc.marketplace_id == marketplace_id
-                and doc.content_reference_key == content_reference_key
-            ):
-                return doc
-        return None
-
     def records_for(self, marketplace_id: str, asin: str) -> tuple[LivePublishRecord, ...]:
         return self.publish_records.get((marketplace_id, asin), ())
 

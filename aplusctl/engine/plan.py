@@ -102,10 +102,6 @@ class ResourceChange:
     submit: bool = True               # the file's `submit:` (apply submits after create/update)
 
     @property
-    def country(self) -> str:
-        return self.address.split("/", 1)[0]
-
-    @property
     def changed(self) -> bool:
         return self.actions != ("no-op",)
 
@@ -411,7 +407,8 @@ def _assets_only(doc: DesiredDocument, generation: Generation | None, lock: Lock
     return [PlanWarning(PREMIUM_ASSETS_ONLY, notice)] if notice else []
 
 
-def _image_namer(lock: Lock, mid: str, doc: DesiredDocument | None) -> Callable[[str], str]:
+def _image_namer(lock: Lock, mid: str) -> Callable[[str], str]:
+    """Names images by the file aplus.lock recorded for their uploadDestinationId."""
     names: dict[str, str] = {}
     for per_market in lock.uploads.values():
         entry = per_market.get(mid)
@@ -466,7 +463,7 @@ def _plan_one(
     removed = tuple(a for a in live_asins if a not in set(desired_asins))
     status = found.status if found else None
 
-    namer = _image_namer(lock, mid, doc)
+    namer = _image_namer(lock, mid)
     d = diff_documents(before, after, namer, frozenset(new_images)) if after is not None else None
     warnings: list[PlanWarning] = []
     reasons: list[str] = []
