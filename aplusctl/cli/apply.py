@@ -34,6 +34,7 @@ from aplusctl.render.plan_text import render_text
 from aplusctl.render.status_view import render_status_text, status_json
 from aplusctl.target import Target
 
+
 @dataclass(frozen=True)
 class ApplyOptions:
     planfile: Path | None
