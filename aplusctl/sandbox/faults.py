@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from starlette.responses import Response
 
 from aplusctl.sandbox.scope import DROPPED_SCOPE_KEY, RAW_SEND_SCOPE_KEY
 
@@ -94,3 +97,23 @@ async def inject(faults: Faults, operation: str, scope: dict[str, Any]) -> Fault
     elif fault.kind == "drop":
         drop_connection(scope)
     return fault
+
+
+async def answer_with_faults(
+    faults: Faults,
+    operation: str,
+    scope: dict[str, Any],
+    failed: Callable[[str], Response],
+    answer: Callable[[], Awaitable[Response]],
+) -> Response:
+    """For endpoints outside the SP-API gateway (LWA, the S3 POST): `failed(kind)` answers
+    500/503/429 in the endpoint's own dialect; drops and stalls are handled here."""
+    fault = await inject(faults, operation, scope)
+    if fault is not None and fault.kind == "drop":
+        return Response(status_code=500)  # the connection is already cut: never reaches the client
+    if fault is not None and fault.kind in ("500", "503", "429"):
+        return failed(fault.kind)
+    response = await answer()
+    if fault is not None and fault.kind == "drop_after":
+        drop_connection(scope)
+    return response

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aplusctl.sandbox.errors import BAD_TOKEN, MISSING_TOKEN, SpApiError, json_response
-from aplusctl.sandbox.faults import drop_connection, inject
+from aplusctl.sandbox.faults import answer_with_faults
 from aplusctl.sandbox.scope import OPERATION_SCOPE_KEY
 from aplusctl.sandbox.settings import (
     SANDBOX_CLIENT_ID,
@@ -66,16 +66,13 @@ async def token_endpoint(request: Request) -> Response:
     """POST /auth/o2/token (form-encoded, as DG22 states)."""
     request.scope[OPERATION_SCOPE_KEY] = OPERATION
     state = request.app.state.sandbox
-    fault = await inject(state.faults, OPERATION, request.scope)
-    if fault is not None and fault.kind in _FAULT_ERRORS:
-        status, error = _FAULT_ERRORS[fault.kind]
+
+    def failed(kind: str) -> Response:
+        status, error = _FAULT_ERRORS[kind]
         return _oauth_error(status, error, "The service is unavailable; try again later")
-    if fault is not None and fault.kind == "drop":
-        return Response(status_code=500)  # never reaches the client
-    response = await _exchange(request, state.tokens)
-    if fault is not None and fault.kind == "drop_after":
-        drop_connection(request.scope)
-    return response
+
+    return await answer_with_faults(state.faults, OPERATION, request.scope, failed,
+                                    lambda: _exchange(request, state.tokens))
 
 
 async def _exchange(request: Request, tokens: Tokens) -> Response:

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from aplusctl.marketplaces import lookup
 from aplusctl.sandbox.errors import SpApiError, invalid, json_response, s3_error
-from aplusctl.sandbox.faults import drop_connection, inject
+from aplusctl.sandbox.faults import answer_with_faults
 from aplusctl.sandbox.ops import Call, sp_operation
 from aplusctl.sandbox.scope import OPERATION_SCOPE_KEY
 from aplusctl.sandbox.state import SandboxState
@@ -209,17 +209,14 @@ async def s3_post(request: Request) -> Response:
     """The presigned multipart POST: 204 like S3, or S3's XML error."""
     state: SandboxState = request.app.state.sandbox
     request.scope[OPERATION_SCOPE_KEY] = S3_OPERATION
-    fault = await inject(state.faults, S3_OPERATION, request.scope)
-    if fault is not None and fault.kind == "drop":
-        return Response(status_code=500)  # never reaches the client
-    if fault is not None and fault.kind == "500":
-        return s3_error(500, "InternalError", "We encountered an internal error. Please try again.")
-    if fault is not None and fault.kind in ("503", "429"):
-        return s3_error(503, "SlowDown", "Please reduce your request rate.")
-    response = await _post_object(request, state)
-    if fault is not None and fault.kind == "drop_after":
-        drop_connection(request.scope)
-    return response
+
+    def failed(kind: str) -> Response:
+        if kind == "500":
+            return s3_error(500, "InternalError", "We encountered an internal error. Please try again.")
+        return s3_error(503, "SlowDown", "Please reduce your request rate.")  # S3 has no 429
+
+    return await answer_with_faults(state.faults, S3_OPERATION, request.scope, failed,
+                                    lambda: _post_object(request, state))
 
 
 async def _post_object(request: Request, state: SandboxState) -> Response:
