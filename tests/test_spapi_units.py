@@ -33,7 +33,7 @@ from aplusctl.spapi.errors import (
     Unauthorized,
 )
 from aplusctl.spapi.ratelimit import DEFAULT_USAGE_PLANS, RateLimiter, TokenBucket, UsagePlan, parse_rate_limit
-from aplusctl.spapi.retry import RetryPolicy, parse_retry_after
+from aplusctl.spapi.retry import RetryPolicy, parse_retry_after, send_with_retries
 from aplusctl.spapi.uploads import (
     UploadDestination,
     content_md5_b64,
@@ -215,6 +215,33 @@ def test_retries_are_bounded_in_count_and_total_time() -> None:
 )
 def test_parse_retry_after(value: str, seconds: float | None) -> None:
     assert parse_retry_after(value, now=2_000_000_000.0) == seconds
+
+
+def test_send_with_retries_stops_at_the_first_final_answer() -> None:
+    answers = iter([503, 429, 404, 200])
+    tries: list[str] = []
+
+    async def send() -> httpx.Response:
+        return httpx.Response(next(answers), headers={"retry-after": "0"})
+
+    policy = RetryPolicy(max_attempts=6, base=0.0)
+    outcome = asyncio.run(send_with_retries(send, policy, lambda what, t0, response, attempt: tries.append(what)))
+    assert outcome.response is not None and outcome.response.status_code == 404
+    assert (outcome.failure, outcome.attempts, tries) == ("", 3, ["503", "429", "404"])
+
+
+def test_send_with_retries_reports_the_last_failure_when_the_budget_is_spent() -> None:
+    async def refused() -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    outcome = asyncio.run(send_with_retries(refused, RetryPolicy(max_attempts=2, base=0.0), lambda *_: None))
+    assert (outcome.response, outcome.failure, outcome.attempts) == (None, "ConnectError", 2)
+
+    async def busy() -> httpx.Response:
+        return httpx.Response(503)
+
+    outcome = asyncio.run(send_with_retries(busy, RetryPolicy(max_attempts=2, base=0.0), lambda *_: None))
+    assert outcome.response is not None and (outcome.failure, outcome.attempts) == ("HTTP 503", 2)
 
 
 def test_parse_retry_after_http_date_in_the_future() -> None:
