@@ -11,19 +11,20 @@ from aplusctl.engine.lock import Lock
 from aplusctl.engine.normalize import asins_hash, body_hash
 from aplusctl.engine.plan import make_plan
 
-from test_plan_fakes import US, FakeDoc, header_module, image, text_module
+from aplusctl.content.loader import DesiredDocument
+from plan_support import US, desired, header_module, image, text_module
 
 HERO = image("assets/hero.png")
 
 
-def doc(**kw: Any) -> FakeDoc:
+def doc(**kw: Any) -> DesiredDocument:
     base = dict(name="Chef Knife", modules=[text_module("Sharp", "A very sharp knife.")],
                 asins=("B000000001", "B000000002"))
     base.update(kw)
-    return FakeDoc(**base)
+    return desired(**base)
 
 
-def live_of(d: FakeDoc, lock: Lock, key: str = "k1", status: str = "APPROVED",
+def live_of(d: DesiredDocument, lock: Lock, key: str = "k1", status: str = "APPROVED",
             asins: tuple[str, ...] | None = None, body: dict | None = None) -> LiveDocument:
     resolved = body or d.body(US, lambda p: lock.upload_for(d.images[p].sha256, US))
     return LiveDocument(key, US, resolved["name"], status, "2026-01-01T00:00:00Z",
@@ -31,7 +32,7 @@ def live_of(d: FakeDoc, lock: Lock, key: str = "k1", status: str = "APPROVED",
                         asins=tuple(sorted(asins if asins is not None else d.asins)))
 
 
-def applied(d: FakeDoc, lock: Lock, key: str = "k1", **kw: Any) -> LiveDocument:
+def applied(d: DesiredDocument, lock: Lock, key: str = "k1", **kw: Any) -> LiveDocument:
     """Live state and lock exactly as a successful apply would leave them."""
     live = live_of(d, lock, key, **kw)
     lock.record_document(US, d.name, content_reference_key=key,

@@ -16,7 +16,7 @@ from aplusctl.sandbox.server import EmbeddedSandbox
 from aplusctl.spapi.client import SpApiClient
 from aplusctl.spapi.ratelimit import A_PLUS_OPERATIONS, UsagePlan
 
-from test_plan_fakes import US, FakeDoc, text_module
+from plan_support import US, desired, text_module
 
 SCALE = 5.0   # sandbox and client both at 5x the real usage plans: same shape, faster test
 
@@ -37,7 +37,7 @@ def test_refresh_reads_declared_documents_in_detail(
     make_sandbox: Callable[..., EmbeddedSandbox],
 ) -> None:
     sb = make_sandbox(rate_scale=SCALE, page_size=5)
-    declared = [FakeDoc(name=f"Doc {n}", modules=[], asins=(f"B0REFRESH{n}", f"B0REFRESX{n}"))
+    declared = [desired(name=f"Doc {n}", modules=[], asins=(f"B0REFRESH{n}", f"B0REFRESX{n}"))
                 for n in range(8)]
 
     async def seed_and_refresh() -> Any:

@@ -19,7 +19,7 @@ from aplusctl.render.plan_markdown import render_markdown
 from aplusctl.render.plan_text import render_text
 
 from test_plan_engine import applied, doc, state
-from test_plan_fakes import US, header_module, image, text_module
+from plan_support import US, header_module, image, text_module
 
 GOLDEN = Path(__file__).parent / "golden" / "plan"
 LONG = ("Each blade is forged from a single bar of high-carbon steel, hardened to sixty HRC and "
