@@ -41,13 +41,10 @@ from aplusctl.pixii.errors import (
     SubmitOutcomeUnknown,
     from_answer,
 )
-from aplusctl.pixii.jobs import Job, JobSummary, Variant, parse_job, parse_time, to_int
+from aplusctl.pixii.jobs import Job, JobSummary, parse_job, parse_time, to_int
 from aplusctl.redact import register_secret, url_without_query
 
 log = logging.getLogger("aplusctl.pixii")
-
-# The client's answers are jobs.py's types; callers take both from here.
-__all__ = ["Job", "JobSummary", "PixiiClient", "Variant", "check_image", "parse_job"]
 
 USER_AGENT = (f"aplusctl/{__version__} (Language=Python/{platform.python_version()}; "
               f"Platform={platform.system()})")
