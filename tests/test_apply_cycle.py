@@ -59,10 +59,10 @@ def root(tmp_path: Path, sandbox_env: dict[str, str]) -> Path:
 def test_full_cycle_converges_and_is_idempotent(root: Path, sandbox: EmbeddedSandbox) -> None:
     first = cli(root, "apply", "--auto-approve")
     assert first.exit_code == 0, first.output
-    assert "Apply complete: 4 created, 21 images uploaded, 3 submitted for approval." in first.stdout
+    assert "Apply complete: 5 created, 26 images uploaded, 4 submitted for approval." in first.stdout
     lock = load_lock(root)
-    assert len(lock.documents) == 4
-    assert sum(len(v) for v in lock.uploads.values()) == 21
+    assert len(lock.documents) == 5
+    assert sum(len(v) for v in lock.uploads.values()) == 26  # 21 files + 5 Pixii generated
     assert all(e.get("applied_hash") and e.get("content_reference_key") for e in lock.documents.values())
 
     again = cli(root, "plan", "--detailed-exitcode")
@@ -96,14 +96,14 @@ def test_full_cycle_converges_and_is_idempotent(root: Path, sandbox: EmbeddedSan
     assert fifth.exit_code == 0, fifth.output
     assert "1 suspended" in fifth.stdout
     assert cli(root, "plan", "--detailed-exitcode").exit_code == 0
-    assert len(live_names(sandbox)) == len(set(live_names(sandbox))) == 3
+    assert len(live_names(sandbox)) == len(set(live_names(sandbox))) == 4
 
 
 def test_wait_reports_moderation_outcome(root: Path) -> None:
     result = cli(root, "apply", "--auto-approve", "--wait", "--timeout", "30")
     assert result.exit_code == 0, result.output
     assert "APPROVED" in result.stdout
-    assert "Status: 3 approved." in result.stdout  # the draft (submit: false) is not waited for
+    assert "Status: 4 approved." in result.stdout  # the draft (submit: false) is not waited for
 
 
 def test_wait_rejection_exits_1_with_reasons(root: Path, sandbox: EmbeddedSandbox) -> None:
@@ -164,7 +164,7 @@ def test_target_and_exclude_limit_what_is_applied(root: Path, sandbox: EmbeddedS
     assert live_names(sandbox) == ["Ferrum & Oak end-grain cutting board"]
     rest = cli(root, "apply", "--auto-approve", "--exclude", "content/knife-care.yaml")
     assert rest.exit_code == 0, rest.output
-    assert "Apply complete: 2 created" in rest.stdout  # the US chef's knife and the DE one
+    assert "Apply complete: 3 created" in rest.stdout  # the chef's knives (US, DE) and the paring knife
     assert "Ferrum & Oak knife care kit" not in live_names(sandbox)
 
 
@@ -188,6 +188,6 @@ def test_wait_times_out_while_still_in_review(tmp_path: Path, make_sandbox) -> N
     result = CliRunner().invoke(main, ["-C", str(root), "apply", "--auto-approve", "--wait",
                                        "--timeout", "0.3", "--poll-interval", "0.1"], env=sandbox.env)
     assert result.exit_code == 1, result.output
-    assert "Apply complete: 4 created" in result.stdout
+    assert "Apply complete: 5 created" in result.stdout
     assert "Still in review after 0.3 s" in result.stdout
     assert "SUBMITTED" in result.stdout

@@ -165,6 +165,9 @@ def test_examples_expand_to_conforming_documents() -> None:
     types = {m["contentModuleType"] for d in result.documents for m in d.modules}
     assert types == set(MODULE_TYPES)
     for doc in result.documents:
+        if not doc.modules:  # a `generate:` document has its modules only once Pixii has run
+            assert doc.generate is not None
+            continue
         for marketplace_id in doc.marketplaces:
             assert conformance_errors(doc.body(marketplace_id)) == []
 

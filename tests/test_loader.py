@@ -44,7 +44,7 @@ def test_examples_desired_state() -> None:
     assert result.diagnostics == []
     by_name = {d.name: d for d in result.documents}
     assert sorted(by_name) == [
-        "Ferrum & Oak 8-inch chef's knife", "Ferrum & Oak Kochmesser 20 cm",
+        "Ferrum & Oak 3.5-inch paring knife", "Ferrum & Oak 8-inch chef's knife", "Ferrum & Oak Kochmesser 20 cm",
         "Ferrum & Oak end-grain cutting board", "Ferrum & Oak knife care kit",
     ]
     de = by_name["Ferrum & Oak Kochmesser 20 cm"]
@@ -205,7 +205,7 @@ def test_each_image_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_copied_examples_stay_valid(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "repo")
-    assert len(load(tmp_path / "repo").documents) == 4
+    assert len(load(tmp_path / "repo").documents) == 5
 
 
 def test_config_object_is_what_load_repo_uses() -> None:

@@ -66,7 +66,7 @@ def write_repo(root: Path, config: str, files: dict[str, str]) -> Path:
 
 def test_examples_validate_clean() -> None:
     code, out, _ = run("-C", str(EXAMPLES), "validate")
-    assert (code, out) == (0, "All 4 documents are valid.\n")
+    assert (code, out) == (0, "All 5 documents are valid.\n")
 
 
 def test_text_format_lines_and_count(tmp_path: Path) -> None:
