@@ -42,7 +42,7 @@ def test_second_apply_refuses_while_the_first_runs(
     assert second.returncode == 1, (out2, err2)
     assert f"another aplusctl apply (pid {first.pid}) is running" in err2
     docs = live(sandbox)
-    assert len(docs) == len(set(docs)) == 4
+    assert len(docs) == len(set(docs)) == 5
 
 
 def test_waiting_apply_runs_after_the_holder(root: Path, sandbox_env: dict[str, str]) -> None:

@@ -55,7 +55,7 @@ def test_ten_percent_faults_converge_without_duplicates(
     assert len(failed) >= 2, f"only {len(failed)} faults in {len(log)} calls"
     httpx.delete(sandbox.base_url + "/_sandbox/faults").raise_for_status()
     docs = live(sandbox)
-    assert len(docs) == len(set(docs)) == 4, docs
+    assert len(docs) == len(set(docs)) == 5, docs
     plan = cli(root, "plan", "--detailed-exitcode", env=sandbox.env)
     assert plan.exit_code == 0, plan.output
 

@@ -60,7 +60,7 @@ def test_saved_plan_applies_without_prompt(root: Path, tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     result = cli(root, "apply", str(plan_file))  # stdin is not a TTY: a saved plan needs no prompt
     assert result.exit_code == 0, result.output
-    assert "Apply complete: 5 created" in result.stdout
+    assert "Pixii credits spent, 5 created" in result.stdout
     assert cli(root, "plan", "--detailed-exitcode").exit_code == 0
 
 

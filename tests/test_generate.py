@@ -306,8 +306,9 @@ def test_generate_then_expand_is_what_apply_runs_first(pixii: Pixii) -> None:
     endpoint = pixii.sandbox.base_url + "/pixii"
 
     def expand() -> list[Any]:
-        return asyncio.run(generate_then_expand(docs, load_lock(root), root, endpoint,
-                                                SANDBOX_PIXII_KEY, poll_interval=0.05))
+        expanded, _ = asyncio.run(generate_then_expand(docs, load_lock(root), root, endpoint,
+                                                       SANDBOX_PIXII_KEY, poll_interval=0.05))
+        return expanded
 
     pixii.admin("PUT", "credits", {"balance": 5})
     with pytest.raises(UserError, match="(?s)40 credits.*No SP-API change was made"):

@@ -30,9 +30,9 @@ def by_address(result: Result) -> dict[str, dict]:
 
 def test_status_before_anything_exists(root: Path) -> None:
     docs = by_address(cli(root, "status", "--format", "json"))
-    assert len(docs) == 4 and {d["status"] for d in docs.values()} == {"ABSENT"}
+    assert len(docs) == 5 and {d["status"] for d in docs.values()} == {"ABSENT"}
     text = cli(root, "status")
-    assert "does not exist live" in text.stdout and "Status: 4 absent." in text.stdout
+    assert "does not exist live" in text.stdout and "Status: 5 absent." in text.stdout
 
 
 def settle(sandbox: EmbeddedSandbox) -> None:

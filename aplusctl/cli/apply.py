@@ -199,7 +199,8 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
                       flush=True)
 
         # Pixii first, before any SP-API change (docs/generate.md); then plan with its modules
-        if await pipe.generate_pending((c.name for c in plan.changes), show):
+        generated = await pipe.generate_pending((c.name for c in plan.changes), show)
+        if generated is not None:
             plan = pipe.replan(targets, opts.excludes)
 
         stop = asyncio.Event()
@@ -211,6 +212,9 @@ async def _apply(app: App, opts: ApplyOptions) -> int:
         try:
             try:
                 result = await executor.run(plan)
+                if generated is not None:
+                    result.generations = len(generated.outcomes)
+                    result.pixii_credits = generated.credits_spent
             finally:
                 progress.close()
             extra: dict[str, Any] = {}

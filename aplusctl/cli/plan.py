@@ -20,7 +20,7 @@ from aplusctl.cli import App, main
 from aplusctl.config import RepoConfig, load_config
 from aplusctl.content.generated import pending_generation, with_generated
 from aplusctl.content.loader import DesiredDocument, load_repo
-from aplusctl.engine.generate import GenerateEvent, generate_then_expand
+from aplusctl.engine.generate import GenerateEvent, GenerateResult, generate_then_expand
 from aplusctl.engine.live import LiveState
 from aplusctl.engine.lock import Lock, load_lock
 from aplusctl.engine.plan import Plan, make_plan
@@ -98,20 +98,20 @@ class Pipeline:
                          targets=targets, excludes=excludes, target=self.target.description)
 
     async def generate_pending(self, names: Iterable[str],
-                               on_event: Callable[[GenerateEvent], None]) -> bool:
+                               on_event: Callable[[GenerateEvent], None]) -> GenerateResult | None:
         """Run the Pixii generations the documents `names` still need (docs/generate.md) and
-        take in their modules; False when there was none."""
+        take in their modules; None when there was none."""
         wanted = set(names)
         pending = [d for d in self.documents
                    if d.name in wanted and pending_generation(d, self.lock) is not None]
         if not pending:
-            return False
-        expanded = await generate_then_expand(pending, self.lock, self.root,
-                                              self.target.pixii_endpoint, self.target.pixii_key,
-                                              on_event=on_event)
+            return None
+        expanded, result = await generate_then_expand(pending, self.lock, self.root,
+                                                      self.target.pixii_endpoint, self.target.pixii_key,
+                                                      on_event=on_event)
         by_name = {d.name: d for d in expanded}
         self.documents = [by_name.get(d.name, d) for d in self.documents]
-        return True
+        return result
 
 
 @asynccontextmanager

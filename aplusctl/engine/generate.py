@@ -250,14 +250,15 @@ async def generate_then_expand(
     on_event: Callable[[GenerateEvent], None] | None = None,
     poll_interval: float | None = None,
     timeout: float = 900.0,
-) -> list[DesiredDocument]:
+) -> tuple[list[DesiredDocument], GenerateResult]:
     """What apply runs before any SP-API call: every generation the plan showed, then the
-    documents with their generated modules (hand-written ones first).
+    documents with their generated modules (hand-written ones first), and what it cost.
 
     Any generation that cannot complete (INSUFFICIENT_CREDITS, an expired job, a timeout, ...)
     raises a UserError naming each, so apply stops before touching the SP-API.
     """
     needed = [d for d in docs if needs_pixii([d], lock, root)]
+    result = GenerateResult()
     if needed:
         if not pixii_key:
             names = ", ".join(repr(d.name) for d in needed)
@@ -268,7 +269,7 @@ async def generate_then_expand(
                                     poll_interval=poll_interval or default_poll_interval(pixii_endpoint))
         if not result.ok:
             raise UserError(result.error_message() + "\nNo SP-API change was made.")
-    return [g.with_generated(d, lock, root) for d in docs]
+    return [g.with_generated(d, lock, root) for d in docs], result
 
 
 # --- submission ------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ class DocOutcome:
 class ApplyResult:
     outcomes: list[DocOutcome]
     images_uploaded: int = 0
+    generations: int = 0      # Pixii generations run first, and the credits they cost
+    pixii_credits: int = 0
     interrupted: bool = False
     target: str = ""
 
