@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aplusctl.engine.live import LiveDocument, LivePublishRecord, LiveState
+from aplusctl.engine.live import LiveDocument, LivePublishRecord
 from aplusctl.engine.lock import Lock
 from aplusctl.engine.plan import Plan, make_plan
 from aplusctl.render.plan_json import load_plan_file, plan_to_dict, render_json

@@ -33,7 +33,8 @@ from aplusctl.spapi.errors import (
     Unauthorized,
 )
 from aplusctl.spapi.ratelimit import DEFAULT_USAGE_PLANS, RateLimiter, TokenBucket, UsagePlan, parse_rate_limit
-from aplusctl.spapi.retry import RetryPolicy, parse_retry_after, send_with_retries
+from aplusctl.http_common import parse_retry_after, user_agent
+from aplusctl.spapi.retry import RetryPolicy, send_with_retries
 from aplusctl.spapi.uploads import (
     UploadDestination,
     content_md5_b64,
@@ -42,7 +43,6 @@ from aplusctl.spapi.uploads import (
     parse_s3_error,
     presigned_post,
 )
-from aplusctl.spapi.useragent import user_agent
 
 
 class FakeClock:

@@ -41,6 +41,7 @@ from aplusctl.content.limits import (
 )
 from aplusctl.errors import UserError
 from aplusctl.pixii import CREDIT_COST
+from aplusctl.pixii.jobs import parse_time
 
 if TYPE_CHECKING:  # only for types: the loader (through rules.py) imports this module
     from aplusctl.content.loader import DesiredDocument
@@ -155,16 +156,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def new_record(doc_name: str, doc_path: str, directory: str, stanza: Any,
                started: datetime) -> dict[str, Any]:
     """The intent written before a submission, so a crash mid-submit can find the job again."""
@@ -232,7 +223,7 @@ def is_expired(record: Mapping[str, Any], now: datetime) -> bool:
         return True
     if record_status(record) != "submitted":
         return False
-    since = parse_iso(record.get("submitted_at"))
+    since = parse_time(record.get("submitted_at"))
     return since is not None and now - since >= RETENTION
 
 

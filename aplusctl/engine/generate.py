@@ -31,7 +31,7 @@ from aplusctl.content.loader import DesiredDocument
 from aplusctl.engine.lock import Lock, save_lock, write_atomic
 from aplusctl.errors import UserError
 from aplusctl.pixii.client import PixiiClient
-from aplusctl.pixii.jobs import Job, Variant
+from aplusctl.pixii.jobs import Job, Variant, parse_time
 from aplusctl.pixii.errors import (
     JobNotFound,
     NoActiveBrand,
@@ -329,7 +329,7 @@ def _record_submitted(run: _Run, record: dict[str, Any], job: Job) -> None:
 
 async def _recover(run: _Run, record: dict[str, Any]) -> Job | None:
     """The job an interrupted submission created: the ASIN's oldest job since the intent."""
-    started = g.parse_iso(record.get("submit_started_at"))
+    started = parse_time(record.get("submit_started_at"))
     asin = record.get("asin")
     if started is None or not asin:
         return None

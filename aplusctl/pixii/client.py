@@ -16,19 +16,15 @@ import asyncio
 import inspect
 import io
 import logging
-import platform
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
 from PIL import Image
 
-from aplusctl import __version__
 from aplusctl.credentials import pixii_api_key, pixii_endpoint
 from aplusctl.pixii.errors import (
     DownloadError,
@@ -41,13 +37,12 @@ from aplusctl.pixii.errors import (
     SubmitOutcomeUnknown,
     from_answer,
 )
+from aplusctl.http_common import parse_retry_after, user_agent
 from aplusctl.pixii.jobs import Job, JobSummary, parse_job, parse_time, to_int
 from aplusctl.redact import register_secret, url_without_query
 
 log = logging.getLogger("aplusctl.pixii")
 
-USER_AGENT = (f"aplusctl/{__version__} (Language=Python/{platform.python_version()}; "
-              f"Platform={platform.system()})")
 _TRANSIENT = frozenset({500, 502, 503, 504})
 _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -67,16 +62,10 @@ def _unwrap(body: Any) -> tuple[Any, Mapping[str, Any] | None]:
 
 
 def _retry_after(response: httpx.Response, error: Mapping[str, Any] | None) -> float | None:
-    header = response.headers.get("retry-after")
-    if header:
-        try:
-            return max(0.0, float(header))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(header) - datetime.now(timezone.utc))
-                           .total_seconds())
-            except (TypeError, ValueError):
-                pass
+    """The header first; Pixii's error body also carries `retry_after`."""
+    seconds = parse_retry_after(response.headers.get("retry-after"))
+    if seconds is not None:
+        return seconds
     value = (error or {}).get("retry_after")
     return max(0.0, float(value)) if isinstance(value, (int, float)) else None
 
@@ -102,7 +91,7 @@ class PixiiClient:
         self.poll_interval = poll_interval   # Pixii recommends 5 s; the sandbox can take 0.1 s
         self.rate_limit: dict[str, int] = {}   # the last submission's X-RateLimit-* headers
         self._http = httpx.AsyncClient(transport=transport, timeout=request_timeout,
-                                       headers={"User-Agent": USER_AGENT})
+                                       headers={"User-Agent": user_agent()})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> PixiiClient:

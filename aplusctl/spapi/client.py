@@ -33,7 +33,8 @@ from aplusctl.spapi.errors import (
     UploadError,
 )
 from aplusctl.spapi.ratelimit import RateLimiter, UsagePlan, parse_rate_limit
-from aplusctl.spapi.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after, send_with_retries
+from aplusctl.http_common import parse_retry_after, user_agent
+from aplusctl.spapi.retry import RETRYABLE_STATUS, RetryPolicy, send_with_retries
 from aplusctl.spapi.uploads import (
     UPLOAD_PATH,
     UploadDestination,
@@ -41,7 +42,6 @@ from aplusctl.spapi.uploads import (
     parse_s3_error,
     presigned_post,
 )
-from aplusctl.spapi.useragent import user_agent
 
 log = logging.getLogger("aplusctl.spapi")
 

@@ -8,13 +8,14 @@ so a dead endpoint fails in bounded time. Retry-After, when a server sends one, 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
+
+from aplusctl.http_common import parse_retry_after
 
 RETRYABLE_STATUS: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 # No HTTP answer came, and another try may get one. Any other httpx error (a malformed URL, an
@@ -45,24 +46,6 @@ class RetryPolicy:
         if now + wait - started > self.max_total:
             return None
         return wait
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or unparsable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, seconds) if seconds == seconds else None
 
 
 @dataclass(frozen=True)
