@@ -9,15 +9,16 @@ import Plan, ResourceChange, make_plan` stays the one import callers need.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from aplusctl.config import RepoConfig
 from aplusctl.content import generated as gen
 from aplusctl.content.loader import DesiredDocument
+from aplusctl.engine.address import address_of, selected
 from aplusctl.engine.diff import diff_documents
 from aplusctl.engine.fingerprint import compute_fingerprint, stale_reasons
+from aplusctl.engine.identity import LiveIndex, identify
 from aplusctl.engine.live import LiveDocument, LiveState
 from aplusctl.engine.lock import Lock
 from aplusctl.engine.normalize import asins_hash, image_ids, normalize_document, normalized_hash
@@ -37,7 +38,6 @@ from aplusctl.engine.plan_model import (
     Summary,
     UnmanagedDocument,
 )
-from aplusctl.marketplaces import by_id
 
 __all__ = [
     "ACTIONS", "NOTHING_TO_PUBLISH", "PLAN_FORMAT_VERSION", "PREMIUM_ASSETS_ONLY", "Action",
@@ -49,27 +49,6 @@ __all__ = [
 # --- the planner ------------------------------------------------------------------------------
 
 LOCAL = "local:"
-
-
-def address_of(marketplace_id: str, name: str) -> str:
-    try:
-        country = by_id(marketplace_id).country
-    except KeyError:
-        country = marketplace_id
-    return f"{country}/{name}"
-
-
-def selected(name: str, address: str, path: str, targets: Sequence[str], excludes: Sequence[str]) -> bool:
-    """--target/--exclude: shell globs matched against the name, the address or the file path."""
-
-    def hit(patterns: Sequence[str]) -> bool:
-        return any(
-            fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(address, p)
-            or fnmatch.fnmatchcase(path, p)
-            for p in patterns
-        )
-
-    return (not targets or hit(targets)) and not hit(excludes)
 
 
 def make_plan(
@@ -84,7 +63,7 @@ def make_plan(
 ) -> Plan:
     """Pure: what apply would do to make `live` match `desired`, given what `lock` remembers."""
     prune = config is not None and config.prune
-    index = _LiveIndex(live)
+    index = LiveIndex(live)
     changes: list[ResourceChange] = []
     errors: list[PlanError] = []
     claimed: set[tuple[str, str]] = set()
@@ -94,7 +73,7 @@ def make_plan(
         for mid in doc.marketplaces:
             if mid not in index.marketplaces:
                 continue
-            found, previous, error = _identify(doc, mid, index, lock)
+            found, previous, error = identify(doc, mid, index, lock)
             address = address_of(mid, doc.name)
             if found is not None:
                 claimed.add((mid, found.content_reference_key))
@@ -168,75 +147,6 @@ def stale_plan_reasons(saved: Plan, fresh: Plan) -> list[str]:
     return reasons
 
 
-class _LiveIndex:
-    """Live documents by marketplace, name and key (the planner looks them up a lot)."""
-
-    def __init__(self, live: LiveState) -> None:
-        self.marketplaces = set(live.marketplace_ids)
-        self._docs: dict[str, list[LiveDocument]] = {}
-        self._by_name: dict[tuple[str, str], list[LiveDocument]] = {}
-        self._by_key: dict[tuple[str, str], LiveDocument] = {}
-        for d in live.documents:
-            self._docs.setdefault(d.marketplace_id, []).append(d)
-            self._by_name.setdefault((d.marketplace_id, d.name), []).append(d)
-            self._by_key[(d.marketplace_id, d.content_reference_key)] = d
-
-    def documents(self, mid: str) -> list[LiveDocument]:
-        return self._docs.get(mid, [])
-
-    def named(self, mid: str, name: str) -> list[LiveDocument]:
-        return self._by_name.get((mid, name), [])
-
-    def keyed(self, mid: str, key: str) -> LiveDocument | None:
-        return self._by_key.get((mid, key))
-
-    def name_of(self, mid: str, key: str) -> str | None:
-        d = self._by_key.get((mid, key))
-        return d.name if d else None
-
-
-def pinned_key(doc: DesiredDocument, mid: str) -> str | None:
-    """The content_reference_key the file pins (one file, one document per marketplace)."""
-    return doc.content_reference_key or None
-
-
-def _identify(
-    doc: DesiredDocument, mid: str, index: _LiveIndex, lock: Lock
-) -> tuple[LiveDocument | None, str | None, str | None]:
-    """(live document, previous name if this is a rename, error) for one file in one marketplace.
-
-    Identity is explicit: a pinned key, then the name, then a `previous_names` entry, then the
-    key aplus.lock recorded for this name (the document was renamed live). Never guessed.
-    """
-    country = address_of(mid, "").rstrip("/")
-    key = pinned_key(doc, mid)
-    if key:
-        found = index.keyed(mid, key)
-        if found is None:
-            return None, None, (
-                f"content_reference_key {key} is pinned in {doc.path} but no such document "
-                f"is live in {country}"
-            )
-        return found, (found.name if found.name != doc.name else None), None
-    for name in (doc.name, *doc.previous_names):
-        named = index.named(mid, name)
-        if len(named) > 1:
-            keys = ", ".join(sorted(d.content_reference_key for d in named))
-            what = "are named" if name == doc.name else "carry the previous name"
-            return None, None, (
-                f"{len(named)} live documents {what} '{name}' in {country} ({keys}); "
-                f"pin one with content_reference_key in {doc.path}"
-            )
-        if named:
-            return named[0], (None if name == doc.name else name), None
-    entry = lock.document(mid, doc.name)
-    if entry and entry.get("content_reference_key"):
-        found = index.keyed(mid, entry["content_reference_key"])
-        if found is not None:
-            return found, found.name, None
-    return None, None, None
-
-
 def _generation(doc: DesiredDocument, lock: Lock) -> Generation | None:
     if doc.generate is None:
         return None
@@ -293,7 +203,7 @@ def _plan_one(
     found: LiveDocument | None,
     previous: str | None,
     live: LiveState,
-    index: _LiveIndex,
+    index: LiveIndex,
     lock: Lock,
 ) -> ResourceChange:
     address = address_of(mid, doc.name)

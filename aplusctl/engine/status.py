@@ -18,7 +18,8 @@ from aplusctl.engine.client import SpApi
 from aplusctl.engine.live import rejection_reasons
 from aplusctl.content.loader import DesiredDocument
 from aplusctl.engine.lock import Lock
-from aplusctl.engine.plan import address_of, pinned_key, selected
+from aplusctl.engine.address import address_of, selected
+from aplusctl.engine.identity import pinned_key
 
 PENDING = "SUBMITTED"
 ABSENT = "ABSENT"
