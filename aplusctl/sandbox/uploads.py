@@ -88,6 +88,17 @@ def _md5_b64(value: str | None) -> str:
     return value
 
 
+def _own_base_url(request: Request) -> str:
+    """Where this server was reached, from the connection, not the caller's Host header: the real
+    service hands out the same S3 URL whatever Host it was sent, and python-amazon-sp-api sends
+    `endpoint[8:]` as Host (`27.0.0.1:8787` for `http://127.0.0.1:8787`)."""
+    server = request.scope.get("server")
+    if not server or server[1] is None:
+        return str(request.base_url).rstrip("/")
+    host = f"[{server[0]}]" if ":" in server[0] else server[0]
+    return f"{request.url.scheme}://{host}:{server[1]}"
+
+
 @sp_operation("createUploadDestinationForResource")
 async def create_upload_destination(call: Call) -> Response:
     request = call.request
@@ -120,7 +131,7 @@ async def create_upload_destination(call: Call) -> Response:
         content_type=content_type.lower(), created=now,
         expires=now + state.settings.upload_expiry_seconds, uploaded_at=None, size=None))
     fields = _presigned_fields(state, upload_id, call.seller, now)
-    base = str(request.base_url).rstrip("/")
+    base = _own_base_url(request)
     url = f"{base}{S3_PATH}?{urlencode(fields)}"
     return json_response({"payload": {"uploadDestinationId": upload_id, "url": url, "headers": None}},
                          status=201)
@@ -252,7 +263,7 @@ async def _post_object(request: Request, state: SandboxState) -> Response:
                         ExpectedDigest=record.md5, CalculatedDigest=base64.b64encode(digest).decode())
     width, height, fmt = _image_header(data)
     state.store.mark_uploaded(record.id, len(data), width, height, fmt)
-    base = str(request.base_url).rstrip("/")
+    base = _own_base_url(request)
     return Response(status_code=204, headers={
         "ETag": f'"{digest.hex()}"',
         "Location": f"{base}{S3_PATH}/{record.id}",
