@@ -413,3 +413,23 @@ def test_a_smaller_request_that_fits_still_goes_through(pixii: Pixii) -> None:
     assert result.exit_code == 1 and "needs 40 credits" in result.output
     assert [r["document"] for r in pixii.lock().values()] == ["Paring Knife"]
     assert pixii.balance == 10 and pixii.submissions() == 1
+
+
+def test_json_format_reports_generations_and_credits(pixii: Pixii) -> None:
+    first = pixii.generate("--format", "json")
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["format_version"] == 1 and report["ok"] is True
+    assert report["summary"] == {"generated": 1, "already_generated": 0, "failed": 0,
+                                 "credits_spent": 40, "credits_refunded": 0}
+    (gen,) = report["generations"]
+    assert gen["document"] == "Chef Knife" and gen["status"] == "completed"
+    assert gen["types"] == ["A+ Basic", "A+ Premium"] and gen["job_id"].startswith("job_")
+    again = json.loads(pixii.generate("--format", "json").stdout)
+    assert again["summary"]["already_generated"] == 1 and again["summary"]["credits_spent"] == 0
+
+    pixii.admin("PUT", "credits", {"balance": 10})
+    short = pixii.generate("--format", "json", "--force")
+    assert short.exit_code == 1
+    refused = json.loads(short.stdout)
+    assert refused["ok"] is False and refused["generations"][0]["error"]["code"] == "INSUFFICIENT_CREDITS"

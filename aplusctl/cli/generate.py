@@ -35,6 +35,7 @@ from aplusctl.errors import UserError
 from aplusctl.pixii.client import PixiiClient
 from aplusctl.redact import redact
 from aplusctl.render.diagnostics import text_report
+from aplusctl.render.generate_json import render_json
 from aplusctl.target import SANDBOX_DB
 
 
@@ -161,9 +162,11 @@ def summary_lines(result: GenerateResult, lock: Lock) -> list[str]:
               help="Seconds to wait for Pixii jobs; a job still running is resumed by the next run.")
 @click.option("--poll-interval", type=click.FloatRange(min=0.01), default=None,
               help="Seconds between job polls (default 5, or 0.25 against a loopback sandbox).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one object on stdout for CI (progress stays on stderr).")
 @click.pass_obj
 def generate_command(app: App, names: tuple[str, ...], force: bool, timeout: float,
-                     poll_interval: float | None) -> None:
+                     poll_interval: float | None, fmt: str) -> None:
     """Run Pixii for the generate: stanzas of documents NAME... (default: all).
 
     Each stanza is generated once: the job id is recorded in aplus.lock as soon as Pixii accepts
@@ -176,12 +179,21 @@ def generate_command(app: App, names: tuple[str, ...], force: bool, timeout: flo
                         + text_report(loaded.diagnostics, loaded.files).rstrip())
     docs = select(loaded.documents, names)
     if not docs:
-        click.echo("No generate: stanzas in the content files; nothing to generate.")
+        if fmt == "json":
+            click.echo(render_json(GenerateResult(), load_lock(app.root)), nl=False)
+        else:
+            click.echo("No generate: stanzas in the content files; nothing to generate.")
         return
     with RunLock(app.root):     # one writer of aplus.lock: two runs could both pay for a stanza
         lock = load_lock(app.root)
         result = asyncio.run(_run(app.root, config.sandbox, docs, lock, force, timeout,
                                   poll_interval))
+    if fmt == "json":
+        click.echo(render_json(result, lock), nl=False)
+        if not result.ok:
+            click.echo(redact(result.error_message()), err=True)
+            click.get_current_context().exit(1)
+        return
     for line in summary_lines(result, lock):
         click.echo(redact(line))
     if not result.ok:
