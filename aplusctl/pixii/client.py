@@ -26,6 +26,7 @@ import httpx
 from PIL import Image
 
 from aplusctl.credentials import pixii_api_key, pixii_endpoint
+from aplusctl.http_common import parse_retry_after, user_agent
 from aplusctl.pixii.errors import (
     DownloadError,
     JobTimeout,
@@ -37,7 +38,6 @@ from aplusctl.pixii.errors import (
     SubmitOutcomeUnknown,
     from_answer,
 )
-from aplusctl.http_common import parse_retry_after, user_agent
 from aplusctl.pixii.jobs import Job, JobSummary, parse_job, parse_time, to_int
 from aplusctl.redact import register_secret, url_without_query
 

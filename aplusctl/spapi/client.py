@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from aplusctl.credentials import SpApiCredentials
+from aplusctl.http_common import parse_retry_after, user_agent
 from aplusctl.redact import redact
 from aplusctl.spapi.auth import LwaTokenSource
 from aplusctl.spapi.errors import (
@@ -33,7 +34,6 @@ from aplusctl.spapi.errors import (
     UploadError,
 )
 from aplusctl.spapi.ratelimit import RateLimiter, UsagePlan, parse_rate_limit
-from aplusctl.http_common import parse_retry_after, user_agent
 from aplusctl.spapi.retry import RETRYABLE_STATUS, RetryPolicy, send_with_retries
 from aplusctl.spapi.uploads import (
     UPLOAD_PATH,
